@@ -1,0 +1,15 @@
+//! Delivery analytics for engineering directors, over JIRA data.
+//!
+//! `director_core` is pure: it does no I/O, reads no clock and draws no OS
+//! randomness. Every function takes its inputs (a [`model::Dataset`], an
+//! `as_of` date, a seed) and returns plain data, so the same code gives the same
+//! answers in the browser (WASM), in the proxy and in the CLI.
+//!
+//! Reading order: [`model`] (the types), [`ingest`] (JIRA JSON → model), then
+//! the analytics, then [`api`] (wire types shared by proxy and dashboard).
+
+#![deny(missing_docs)]
+
+pub mod model;
+pub mod ingest;
+pub mod api;
