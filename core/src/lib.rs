@@ -5,11 +5,24 @@
 //! `as_of` date, a seed) and returns plain data, so the same code gives the same
 //! answers in the browser (WASM), in the proxy and in the CLI.
 //!
-//! Reading order: [`model`] (the types), [`ingest`] (JIRA JSON → model), then
-//! the analytics, then [`api`] (wire types shared by proxy and dashboard).
+//! Reading order: [`model`] (the types), [`ingest`] (JIRA JSON → model), the
+//! analytics ([`stats`], [`flow`], [`velocity`], [`quality`], [`forecast`],
+//! [`whatif`], [`risk`], [`alerts`], [`summary`], [`ask`]), then [`api`]
+//! (wire types shared by proxy and dashboard).
 
 #![deny(missing_docs)]
 
 pub mod model;
 pub mod ingest;
+pub mod stats;
+pub mod flow;
+pub mod velocity;
+pub mod quality;
+pub mod rng;
+pub mod forecast;
+pub mod whatif;
+pub mod risk;
+pub mod alerts;
+pub mod summary;
+pub mod ask;
 pub mod api;
