@@ -1,1 +1,247 @@
-fn main() {}
+//! Project automation: the two commands of the README and what they are built from.
+//!
+//! - `cargo xtask demo [--addr 127.0.0.1:8080]`: install what is missing, build the
+//!   dashboard, run `claudedirector serve --demo`.
+//! - `cargo xtask test`: install what is missing (browser included), build the
+//!   dashboard, then run every test: native, WASM in headless Chromium, and the
+//!   WebDriver end-to-end flows. `.ci/run` calls this.
+//! - `cargo xtask setup [--browser]`, `cargo xtask build-web`, `cargo xtask lint`:
+//!   the steps on their own.
+//!
+//! Every install step first checks for the exact pinned version and does nothing
+//! when it is there, so a warm run spends no time on tools.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+/// trunk 0.22 needs a newer rustc than the pinned toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+/// wasm-opt from the npm package: Debian's binaryen 108 yields a blank page.
+const BINARYEN_NPM: &str = "binaryen@132.0.0";
+const WASM_OPT_VERSION: &str = "version 132";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    env::set_current_dir(&root).context("entering the project root")?;
+    let tools = Tools::new(&root);
+    let started = Instant::now();
+    match args.first().map(String::as_str) {
+        Some("setup") => tools.setup(args.iter().any(|a| a == "--browser"))?,
+        Some("build-web") => {
+            tools.setup(false)?;
+            build_web(&tools)?;
+        }
+        Some("demo") => {
+            tools.setup(false)?;
+            build_web(&tools)?;
+            let mut serve = vec!["serve".to_owned(), "--demo".to_owned()];
+            serve.extend(args.iter().skip(1).cloned());
+            demo(&tools, &serve)?;
+        }
+        Some("test") | Some("ci") => {
+            tools.setup(true)?;
+            test(&tools)?;
+        }
+        Some("lint") => lint(&tools)?,
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <demo [--addr HOST:PORT] | test | setup [--browser] | build-web | lint>"
+            );
+            bail!("unknown or missing xtask command");
+        }
+    }
+    eprintln!("xtask: done in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives one level below the root").to_owned()
+}
+
+/// Where the pinned tools live and how to call them.
+struct Tools {
+    root: PathBuf,
+    cargo_bin: PathBuf,
+    npm_bin: PathBuf,
+}
+
+impl Tools {
+    fn new(root: &Path) -> Tools {
+        let cargo_home = env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+            .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
+        Tools {
+            root: root.to_owned(),
+            cargo_bin: cargo_home.join("bin"),
+            npm_bin: root.join(".tools/node_modules/.bin"),
+        }
+    }
+
+    /// PATH with the pinned tools first, so trunk finds wasm-bindgen and wasm-opt.
+    fn path(&self) -> String {
+        let rest = env::var("PATH").unwrap_or_default();
+        format!("{}:{}:{rest}", self.npm_bin.display(), self.cargo_bin.display())
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("PATH", self.path()).current_dir(&self.root);
+        cmd
+    }
+
+    fn version_of(&self, program: &str) -> Option<String> {
+        let out = self.command(program).arg("--version").output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    fn setup(&self, browser: bool) -> Result<()> {
+        self.wasm_target()?;
+        self.trunk()?;
+        self.wasm_bindgen()?;
+        self.wasm_opt()?;
+        if browser {
+            self.chromium()?;
+        }
+        Ok(())
+    }
+
+    fn wasm_target(&self) -> Result<()> {
+        let out = self.command("rustup").args(["target", "list", "--installed"]).output();
+        let installed = out
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("wasm32-unknown-unknown"))
+            .unwrap_or(false);
+        if !installed {
+            step("installing the wasm32-unknown-unknown target");
+            run(self.command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+        }
+        Ok(())
+    }
+
+    fn trunk(&self) -> Result<()> {
+        let want = format!("trunk {TRUNK_VERSION}");
+        if self.version_of("trunk").as_deref() != Some(want.as_str()) {
+            step(&format!("installing {want} (about 12 minutes, once)"));
+            run(self.command("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
+        }
+        Ok(())
+    }
+
+    fn wasm_bindgen(&self) -> Result<()> {
+        let version = locked_version(&self.root, "wasm-bindgen")?;
+        let want = format!("wasm-bindgen {version}");
+        if self.version_of("wasm-bindgen").as_deref() != Some(want.as_str()) {
+            step(&format!("installing wasm-bindgen-cli {version} (about 6 minutes, once)"));
+            // Not --locked: the CLI's own lock names a crate version the registry no longer has.
+            run(self.command("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))?;
+        }
+        Ok(())
+    }
+
+    fn wasm_opt(&self) -> Result<()> {
+        let have = self.npm_bin.join("wasm-opt");
+        let current = Command::new(&have).arg("--version").output().ok();
+        let ok = current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(WASM_OPT_VERSION));
+        if !ok {
+            step(&format!("installing wasm-opt from npm {BINARYEN_NPM}"));
+            fs::create_dir_all(self.root.join(".tools"))?;
+            run(self.command("npm").args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                ".tools",
+                BINARYEN_NPM,
+            ]))?;
+        }
+        Ok(())
+    }
+
+    fn chromium(&self) -> Result<()> {
+        if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+            return Ok(());
+        }
+        step("installing Debian's chromium and chromium-driver");
+        let sudo = !is_root();
+        let apt = |args: &[&str]| {
+            let mut cmd = if sudo { self.command("sudo") } else { self.command("apt-get") };
+            if sudo {
+                cmd.arg("apt-get");
+            }
+            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            run(&mut cmd)
+        };
+        apt(&["update"])?;
+        apt(&["install", "-y", "chromium", "chromium-driver"])?;
+        Ok(())
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// The version of `package` that Cargo.lock resolved, so the CLI matches the crate.
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let needle = format!("name = \"{package}\"\nversion = \"");
+    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let end = lock[start..].find('"').context("malformed Cargo.lock")?;
+    Ok(lock[start..start + end].to_owned())
+}
+
+fn build_web(tools: &Tools) -> Result<()> {
+    step("building the dashboard (trunk, release, offline)");
+    run(tools.command("trunk").args(["build", "--release", "--offline"]))
+}
+
+fn demo(tools: &Tools, serve_args: &[String]) -> Result<()> {
+    step("starting the demo (claudedirector serve --demo)");
+    let mut cmd = tools.command("cargo");
+    cmd.args(["run", "--release", "--quiet", "-p", "director-proxy", "--bin", "claudedirector", "--"]);
+    cmd.args(serve_args);
+    run(&mut cmd)
+}
+
+fn test(tools: &Tools) -> Result<()> {
+    build_web(tools)?;
+    step("building claudedirector for the end-to-end tests");
+    run(tools.command("cargo").args(["build", "-p", "director-proxy", "--bin", "claudedirector"]))?;
+    step("native tests: core, sim, proxy, integration against the simulated JIRA, browser e2e");
+    run(tools.command("cargo").args(["test", "--workspace", "--no-fail-fast"]))?;
+    step("core and dashboard tests compiled to WASM, in headless Chromium");
+    run(tools
+        .command("cargo")
+        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "director-core", "-p", "director-web"])
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
+    Ok(())
+}
+
+fn lint(tools: &Tools) -> Result<()> {
+    step("rustfmt --check");
+    run(tools.command("cargo").args(["fmt", "--all", "--check"]))?;
+    step("clippy -D warnings");
+    run(tools.command("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+}
+
+fn step(what: &str) {
+    eprintln!("\n==> {what}");
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{:?} failed with {status}", cmd.get_program());
+    }
+    Ok(())
+}
