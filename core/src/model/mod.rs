@@ -16,7 +16,9 @@ pub use issue::{
     EstimateChange, FlagPeriod, Issue, IssueId, IssueKey, IssueLink, LinkKind, Priority,
     SprintChange, StatusCategory, StatusChange, StoryPoints,
 };
-pub use sprint::{BoardId, Sprint, SprintId, SprintState};
+pub use sprint::{
+    BoardId, Sprint, SprintId, SprintOutcome, SprintReport, SprintReportIssue, SprintState,
+};
 pub use team::{Team, TeamId};
 
 /// Everything the analytics need, already normalised.

@@ -71,3 +71,43 @@ pub struct Sprint {
     /// Sprint goal.
     pub goal: Option<String>,
 }
+
+/// What happened to one issue in Jira's own sprint report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SprintOutcome {
+    /// Done by the end of the sprint.
+    Completed,
+    /// Still open when the sprint closed (carried over).
+    NotCompleted,
+    /// Removed from the sprint while it ran ("punted").
+    Removed,
+    /// Completed, but in another sprint.
+    CompletedInAnotherSprint,
+}
+
+/// One issue of a sprint report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintReportIssue {
+    /// The issue.
+    pub key: super::IssueKey,
+    /// Its outcome.
+    pub outcome: SprintOutcome,
+    /// Estimate when the sprint started (or when the issue was added).
+    pub initial_points: Option<f64>,
+    /// Estimate at the end of the sprint.
+    pub points: Option<f64>,
+    /// Added after the sprint started.
+    pub added: bool,
+}
+
+/// Jira's own sprint report (greenhopper `rapid/charts/sprintreport`): when
+/// the proxy has one for a sprint, velocity takes its numbers over the ones
+/// rebuilt from changelogs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SprintReport {
+    /// The sprint.
+    pub sprint: Sprint,
+    /// Every issue of the report.
+    pub issues: Vec<SprintReportIssue>,
+}

@@ -1,0 +1,314 @@
+//! Changelog histories → the issue's status, sprint, estimate and flag
+//! histories.
+//!
+//! JIRA hands out changelogs in several shapes: embedded in an issue
+//! (`changelog.histories`, newest first and capped at 40 or 100 entries), as
+//! pages of `GET /issue/{key}/changelog` (`values`, oldest first), from
+//! `POST /changelog/bulkfetch` (`issueChangeLogs[].changeHistories`), and one
+//! history per webhook (`changelog.items`, dated by the webhook's
+//! `timestamp`). All of them are read here, sorted by time and merged into
+//! what the issue already holds without duplicates.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::fields::Roles;
+use super::time::parse_timestamp_value;
+use super::Diagnostic;
+use crate::model::{
+    EstimateChange, FlagPeriod, Issue, SprintChange, SprintId, StatusChange, StoryPoints,
+};
+
+/// One changelog entry with the items ingest cares about.
+#[derive(Debug)]
+pub(crate) struct History<'a> {
+    id: u64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) offset_secs: i32,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Debug)]
+struct Item<'a> {
+    field: &'a str,
+    field_id: Option<&'a str>,
+    from: Option<&'a str>,
+    from_string: Option<&'a str>,
+    to: Option<&'a str>,
+    to_string: Option<&'a str>,
+}
+
+fn opt_str(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
+/// Reads one history object (`{id, created, items}`); `fallback_at` dates
+/// webhook changelogs, which carry no `created`.
+pub(crate) fn parse_history<'a>(
+    value: &'a Value,
+    fallback_at: Option<&Value>,
+    roles: &mut Roles,
+    issue: Option<&crate::model::IssueKey>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<History<'a>> {
+    let created = value.get("created").or(fallback_at);
+    let Some(at) = created.and_then(parse_timestamp_value) else {
+        diagnostics.push(Diagnostic::field(
+            issue,
+            "changelog",
+            "history has no readable `created` date; skipped",
+        ));
+        return None;
+    };
+    let id = match value.get("id") {
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        _ => 0,
+    };
+    let items = value
+        .get("items")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let field = item.get("field").and_then(Value::as_str)?;
+                    let field_id = opt_str(item.get("fieldId"));
+                    roles.learn_from_item(field, field_id);
+                    Some(Item {
+                        field,
+                        field_id,
+                        from: opt_str(item.get("from")),
+                        from_string: opt_str(item.get("fromString")),
+                        to: opt_str(item.get("to")),
+                        to_string: opt_str(item.get("toString")),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(History {
+        id,
+        at: at.with_timezone(&Utc),
+        offset_secs: at.offset().local_minus_utc(),
+        items,
+    })
+}
+
+/// Finds the histories in any of JIRA's changelog shapes. `issue_id` filters
+/// bulkfetch results to one issue.
+pub(crate) fn history_values<'a>(value: &'a Value, issue_id: Option<&str>) -> Vec<&'a Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => {
+            if let Some(list) =
+                map.get("histories").or_else(|| map.get("values")).and_then(Value::as_array)
+            {
+                return list.iter().collect();
+            }
+            if let Some(logs) = map.get("issueChangeLogs").and_then(Value::as_array) {
+                return logs
+                    .iter()
+                    .filter(|log| match (issue_id, log.get("issueId")) {
+                        (Some(want), Some(Value::String(got))) => want == got,
+                        (Some(want), Some(Value::Number(got))) => want == got.to_string(),
+                        (Some(_), _) => false,
+                        (None, _) => true,
+                    })
+                    .filter_map(|log| log.get("changeHistories").and_then(Value::as_array))
+                    .flatten()
+                    .collect();
+            }
+            if map.contains_key("items") {
+                return vec![value];
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn parse_points(raw: Option<&str>) -> Option<StoryPoints> {
+    let raw = raw?.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    raw.parse::<f64>().ok().filter(|p| p.is_finite()).map(StoryPoints)
+}
+
+fn sprint_ids(
+    ids: Option<&str>,
+    names: Option<&str>,
+    sprint_names: &BTreeMap<String, SprintId>,
+    issue: &Issue,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<SprintId> {
+    if let Some(ids) = ids.filter(|s| !s.trim().is_empty()) {
+        let parsed: Vec<SprintId> =
+            ids.split(',').filter_map(|s| s.trim().parse().ok()).map(SprintId).collect();
+        if !parsed.is_empty() {
+            return parsed;
+        }
+    }
+    // Webhooks and some Server versions give sprint names only.
+    let Some(names) = names.filter(|s| !s.trim().is_empty()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match sprint_names.get(name) {
+            Some(id) => out.push(*id),
+            None => diagnostics.push(Diagnostic::field(
+                Some(&issue.key),
+                "Sprint",
+                format!("sprint change names sprint `{name}` whose id is unknown; change ignored"),
+            )),
+        }
+    }
+    out
+}
+
+/// Merges `histories` into the issue's histories: sorted by time, exact
+/// duplicates (a history seen both embedded and paged) dropped, and the
+/// creation entry of the status history rebuilt from the earliest change.
+pub(crate) fn apply(
+    issue: &mut Issue,
+    mut histories: Vec<History<'_>>,
+    roles: &Roles,
+    sprint_names: &BTreeMap<String, SprintId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    histories.sort_by_key(|h| (h.at, h.id));
+    let mut status = Vec::new();
+    let mut sprint = Vec::new();
+    let mut estimate = Vec::new();
+    let mut flags: Vec<(DateTime<Utc>, bool)> = Vec::new();
+    for history in &histories {
+        for item in &history.items {
+            if item.field.eq_ignore_ascii_case("status") {
+                let Some(to) = item.to_string else {
+                    diagnostics.push(Diagnostic::field(
+                        Some(&issue.key),
+                        "status",
+                        "status change without a target status; ignored",
+                    ));
+                    continue;
+                };
+                status.push(StatusChange {
+                    at: history.at,
+                    from: item.from_string.map(str::to_owned),
+                    to: to.to_owned(),
+                });
+            } else if roles.is_sprint_item(item.field, item.field_id) {
+                let from =
+                    sprint_ids(item.from, item.from_string, sprint_names, issue, diagnostics);
+                let to = sprint_ids(item.to, item.to_string, sprint_names, issue, diagnostics);
+                sprint.push(SprintChange { at: history.at, from, to });
+            } else if roles.is_points_item(item.field, item.field_id) {
+                estimate.push(EstimateChange {
+                    at: history.at,
+                    from: parse_points(item.from_string.or(item.from)),
+                    to: parse_points(item.to_string.or(item.to)),
+                });
+            } else if roles.is_flagged_item(item.field, item.field_id) {
+                let raised = item.to_string.is_some_and(|s| !s.trim().is_empty());
+                flags.push((history.at, raised));
+            }
+        }
+    }
+    merge_status(issue, status);
+    merge_sorted(&mut issue.sprint_history, sprint, |c| c.at);
+    merge_sorted(&mut issue.estimate_history, estimate, |c| c.at);
+    if !flags.is_empty() {
+        for period in &issue.flag_periods {
+            flags.push((period.start, true));
+            if let Some(end) = period.end {
+                flags.push((end, false));
+            }
+        }
+        flags.sort();
+        flags.dedup();
+        issue.flag_periods = flag_periods(&flags);
+    }
+}
+
+fn merge_sorted<T: PartialEq>(
+    existing: &mut Vec<T>,
+    new: Vec<T>,
+    at: impl Fn(&T) -> DateTime<Utc>,
+) {
+    if new.is_empty() {
+        return;
+    }
+    existing.extend(new);
+    existing.sort_by_key(|c| at(c));
+    dedup_same_instant(existing, at);
+}
+
+/// Drops exact duplicates among entries of the same instant (the list is sorted by time).
+fn dedup_same_instant<T: PartialEq>(list: &mut Vec<T>, at: impl Fn(&T) -> DateTime<Utc>) {
+    let mut out: Vec<T> = Vec::with_capacity(list.len());
+    for item in list.drain(..) {
+        let t = at(&item);
+        let duplicate = out.iter().rev().take_while(|o| at(o) == t).any(|o| *o == item);
+        if !duplicate {
+            out.push(item);
+        }
+    }
+    *list = out;
+}
+
+fn merge_status(issue: &mut Issue, new: Vec<StatusChange>) {
+    let mut changes: Vec<StatusChange> = std::mem::take(&mut issue.status_history)
+        .into_iter()
+        .filter(|c| c.from.is_some())
+        .collect();
+    merge_sorted(&mut changes, new, |c| c.at);
+    let initial = changes
+        .first()
+        .map(|c| c.from.clone().unwrap_or_else(|| c.to.clone()))
+        .unwrap_or_else(|| issue.status.clone());
+    let mut history = Vec::with_capacity(changes.len() + 1);
+    history.push(StatusChange { at: issue.created, from: None, to: initial });
+    history.extend(changes);
+    issue.status_history = history;
+}
+
+fn flag_periods(events: &[(DateTime<Utc>, bool)]) -> Vec<FlagPeriod> {
+    let mut periods: Vec<FlagPeriod> = Vec::new();
+    let mut open: Option<DateTime<Utc>> = None;
+    for &(at, raised) in events {
+        match (raised, open) {
+            (true, None) => open = Some(at),
+            (false, Some(start)) => {
+                periods.push(FlagPeriod { start, end: Some(at) });
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = open {
+        periods.push(FlagPeriod { start, end: None });
+    }
+    periods
+}
+
+/// Folds the histories of an older copy of the same issue (an overlapping
+/// page) into the newer one.
+pub(crate) fn absorb(into: &mut Issue, older: Issue) {
+    merge_status(into, older.status_history.into_iter().filter(|c| c.from.is_some()).collect());
+    merge_sorted(&mut into.sprint_history, older.sprint_history, |c| c.at);
+    merge_sorted(&mut into.estimate_history, older.estimate_history, |c| c.at);
+    if !older.flag_periods.is_empty() {
+        let mut flags: Vec<(DateTime<Utc>, bool)> = Vec::new();
+        for period in into.flag_periods.iter().chain(&older.flag_periods) {
+            flags.push((period.start, true));
+            if let Some(end) = period.end {
+                flags.push((end, false));
+            }
+        }
+        flags.sort();
+        flags.dedup();
+        into.flag_periods = flag_periods(&flags);
+    }
+}

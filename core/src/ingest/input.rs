@@ -1,0 +1,507 @@
+//! Whole inputs: a file or stored payload holding one JSON document, a list
+//! of documents, or JSON lines, each document being any JIRA payload ingest
+//! knows. Documents are classified by shape, then read in dependency order:
+//! field lists and status lists first (they tell how to read issues), sprints
+//! next (webhooks name sprints, not ids), issues, then separate changelogs.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::changelog;
+use super::fields::{fields_from_value, FieldCatalog, Roles};
+use super::issue::parse_issue;
+use super::sprint::{sprint_from_value, sprint_report_from_value};
+use super::{Diagnostic, Error, IngestOptions};
+use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
+
+/// Everything an input yields.
+#[derive(Debug, Clone, Default)]
+pub struct Ingested {
+    /// The normalised data.
+    pub dataset: Dataset,
+    /// Jira's own sprint reports found in the input (velocity prefers them).
+    pub sprint_reports: Vec<SprintReport>,
+    /// The most common UTC offset (seconds) JIRA wrote timestamps in: the
+    /// site's or the exporting user's time zone. Day-level metrics cut days in
+    /// this offset, as JIRA's own reports and jira-agile-metrics do.
+    pub utc_offset_secs: i32,
+    /// Everything ingest noticed.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Default)]
+struct Sorted<'a> {
+    catalogs: Vec<&'a Value>,
+    statuses: Vec<&'a Value>,
+    sprints: Vec<&'a Value>,
+    reports: Vec<&'a Value>,
+    issues: Vec<(&'a Value, Option<&'a Value>)>,
+    changelogs: Vec<(&'a Value, Option<String>)>,
+    unknown: usize,
+}
+
+/// Reads an input into a dataset; see [`ingest_str`] for the shapes accepted.
+///
+/// # Errors
+/// [`Error::NotJson`] when the input is neither JSON nor JSON lines,
+/// [`Error::Shape`] when it holds nothing ingest recognises.
+pub fn dataset_from_str(
+    input: &str,
+    options: &IngestOptions,
+) -> Result<(Dataset, Vec<Diagnostic>), Error> {
+    ingest_str(input, options).map(|ingested| (ingested.dataset, ingested.diagnostics))
+}
+
+/// Reads an input: one JSON document, a JSON array of documents, or JSON
+/// lines. A document is a search page (`{issues: [...]}`, v2, v3 or agile), an
+/// issue, a webhook body, a changelog page or bulk changelog, an agile sprint
+/// page or sprint, a sprint report, JIRA's field list or status list, or a
+/// `names` map.
+///
+/// # Errors
+/// [`Error::NotJson`] when the input is neither JSON nor JSON lines,
+/// [`Error::Shape`] when it holds nothing ingest recognises.
+pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Error> {
+    let mut diagnostics = Vec::new();
+    let documents: Vec<Value> = match serde_json::from_str::<Value>(input) {
+        Ok(value) => vec![value],
+        Err(whole_err) => {
+            let mut docs = Vec::new();
+            for (n, line) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match serde_json::from_str::<Value>(line) {
+                    Ok(v) => docs.push(v),
+                    Err(e) if docs.is_empty() && n == first_line(input) => {
+                        return Err(Error::NotJson(if input.trim().contains('\n') {
+                            whole_err.to_string()
+                        } else {
+                            e.to_string()
+                        }));
+                    }
+                    Err(e) => diagnostics.push(Diagnostic::general(format!(
+                        "line {} is not JSON ({e}); skipped",
+                        n + 1
+                    ))),
+                }
+            }
+            if docs.is_empty() {
+                return Err(Error::NotJson(whole_err.to_string()));
+            }
+            docs
+        }
+    };
+    let mut sorted = Sorted::default();
+    for doc in &documents {
+        classify(doc, None, &mut sorted, 0);
+    }
+    if sorted.issues.is_empty()
+        && sorted.sprints.is_empty()
+        && sorted.reports.is_empty()
+        && sorted.catalogs.is_empty()
+        && sorted.statuses.is_empty()
+        && sorted.changelogs.is_empty()
+    {
+        let what = match documents.first() {
+            Some(Value::Object(map)) => {
+                let keys: Vec<&str> = map.keys().take(6).map(String::as_str).collect();
+                format!("an object with keys {keys:?}")
+            }
+            Some(Value::Array(a)) => format!("an array of {} entries", a.len()),
+            Some(other) => format!("a {}", json_kind(other)),
+            None => "nothing".to_owned(),
+        };
+        return Err(Error::Shape(what));
+    }
+    if sorted.unknown > 0 {
+        diagnostics.push(Diagnostic::general(format!(
+            "{} JSON values of unknown shape skipped",
+            sorted.unknown
+        )));
+    }
+    Ok(build(sorted, options, diagnostics))
+}
+
+fn first_line(input: &str) -> usize {
+    input.lines().position(|l| !l.trim().is_empty()).unwrap_or(0)
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn is_sprint_like(v: &Value) -> bool {
+    v.get("id")
+        .is_some_and(|id| id.is_u64() || id.as_str().is_some_and(|s| s.parse::<u64>().is_ok()))
+        && v.get("state").is_some_and(Value::is_string)
+        && v.get("name").is_some()
+        && v.get("fields").is_none()
+}
+
+/// Issue key or id from a changelog URL (`.../issue/EE-1/changelog?...`).
+fn issue_from_url(url: &str) -> Option<String> {
+    let rest = url.split("/issue/").nth(1)?;
+    let id = rest.split(['/', '?']).next()?;
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>, depth: usize) {
+    match value {
+        Value::Array(items) => {
+            if depth > 3 {
+                out.unknown += 1;
+                return;
+            }
+            // A field list is an array of `{id, name, schema|clauseNames}`.
+            if items.first().is_some_and(|f| {
+                f.get("clauseNames").is_some()
+                    || (f.get("schema").is_some()
+                        && f.get("name").is_some()
+                        && f.get("fields").is_none())
+            }) {
+                out.catalogs.push(value);
+                return;
+            }
+            for item in items {
+                classify(item, names, out, depth + 1);
+            }
+        }
+        Value::Object(map) => {
+            if let Some(issues) = map.get("issues").and_then(Value::as_array) {
+                let page_names = map.get("names").filter(|n| n.is_object()).or(names);
+                if let Some(n) = page_names {
+                    out.catalogs.push(n);
+                }
+                out.issues.extend(issues.iter().map(|i| (i, page_names)));
+            } else if map.contains_key("issueChangeLogs") {
+                out.changelogs.push((value, None));
+            } else if map.contains_key("contents") && map.contains_key("sprint") {
+                out.reports.push(value);
+                out.sprints.push(&map["sprint"]);
+            } else if map.contains_key("key") && map.contains_key("fields") {
+                out.issues.push((value, names));
+            } else if map.get("issue").is_some_and(Value::is_object) {
+                out.issues.push((value, names));
+            } else if let Some(entry) = map.get("changelog_entry") {
+                let target =
+                    map.get("request_url").and_then(Value::as_str).and_then(issue_from_url);
+                out.changelogs.push((entry, target));
+            } else if let Some(values) = map.get("values").and_then(Value::as_array) {
+                if values.first().is_some_and(|v| v.get("items").is_some()) {
+                    let target = map.get("self").and_then(Value::as_str).and_then(issue_from_url);
+                    out.changelogs.push((value, target));
+                } else if values.first().is_some_and(is_sprint_like) {
+                    out.sprints.extend(values);
+                } else if !values.is_empty() {
+                    out.unknown += 1;
+                }
+            } else if map.get("sprint").is_some_and(is_sprint_like) {
+                out.sprints.push(&map["sprint"]);
+            } else if let Some(status) =
+                map.get("status").filter(|s| s.get("statusCategory").is_some())
+            {
+                out.statuses.push(status);
+            } else if map.contains_key("statusCategory") && map.contains_key("name") {
+                out.statuses.push(value);
+            } else if is_sprint_like(value) {
+                out.sprints.push(value);
+            } else if let Some(n) = map.get("names").filter(|n| n.is_object()) {
+                out.catalogs.push(n);
+            } else {
+                out.unknown += 1;
+            }
+        }
+        _ => out.unknown += 1,
+    }
+}
+
+fn build(
+    sorted: Sorted<'_>,
+    options: &IngestOptions,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Ingested {
+    let mut catalog: FieldCatalog = options.fields.clone();
+    for c in &sorted.catalogs {
+        catalog.merge(&fields_from_value(c));
+    }
+    let mut roles = Roles::resolve(options, &catalog);
+
+    // Status categories: JIRA's status list, then what issues say (majority), then options.
+    let mut listed: BTreeMap<String, StatusCategory> = BTreeMap::new();
+    for s in &sorted.statuses {
+        let name = s.get("name").and_then(Value::as_str);
+        let category = s
+            .pointer("/statusCategory/key")
+            .and_then(Value::as_str)
+            .and_then(StatusCategory::from_jira);
+        if let (Some(name), Some(category)) = (name, category) {
+            listed.insert(name.to_owned(), category);
+        }
+    }
+
+    let mut sprints: BTreeMap<SprintId, Sprint> = BTreeMap::new();
+    let mut explicit_sprints: Vec<Sprint> = Vec::new();
+    for s in &sorted.sprints {
+        match sprint_from_value(s) {
+            Some(sprint) => explicit_sprints.push(sprint),
+            None => diagnostics.push(Diagnostic::field(
+                None,
+                "sprint",
+                "sprint entry has no numeric id; skipped",
+            )),
+        }
+    }
+    let mut sprint_names: BTreeMap<String, SprintId> = BTreeMap::new();
+    for s in &explicit_sprints {
+        sprint_names.entry(s.name.clone()).or_insert(s.id);
+    }
+
+    let mut issues: Vec<Issue> = Vec::with_capacity(sorted.issues.len());
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(sorted.issues.len() * 2);
+    let mut seen_categories: HashMap<(String, StatusCategory), u32> = HashMap::new();
+    let mut offsets: HashMap<i32, u32> = HashMap::new();
+    let mut last_names: Option<*const Value> = None;
+    for (value, names) in &sorted.issues {
+        // Pages with their own `names` map may name fields differently.
+        let names_ptr = names.map(|n| n as *const Value);
+        if names_ptr.is_some() && names_ptr != last_names {
+            last_names = names_ptr;
+            if let Some(n) = names {
+                let mut page_catalog = catalog.clone();
+                page_catalog.merge(&fields_from_value(n));
+                roles = Roles::resolve(options, &page_catalog);
+            }
+        }
+        match parse_issue(value, options, &mut roles, &sprint_names) {
+            Ok((issue, extras, diags)) => {
+                diagnostics.extend(diags);
+                for (name, category) in extras.statuses {
+                    *seen_categories.entry((name, category)).or_default() += 1;
+                }
+                if let Some(offset) = extras.offset_secs {
+                    *offsets.entry(offset).or_default() += 1;
+                }
+                for sprint in extras.sprints {
+                    merge_sprint(&mut sprints, sprint);
+                }
+                match index.get(&issue.key.0) {
+                    Some(&i) => {
+                        let kept = &mut issues[i];
+                        let (newer, older) = if issue.updated >= kept.updated {
+                            (issue, std::mem::replace(kept, placeholder()))
+                        } else {
+                            (std::mem::replace(kept, placeholder()), issue)
+                        };
+                        *kept = newer;
+                        changelog::absorb(kept, older);
+                    }
+                    None => {
+                        index.insert(issue.key.0.clone(), issues.len());
+                        index.insert(format!("#{}", issue.id.0), issues.len());
+                        issues.push(issue);
+                    }
+                }
+            }
+            Err(diag) => diagnostics.push(diag),
+        }
+    }
+    for sprint in explicit_sprints {
+        // Agile sprint pages are authoritative over the copies in issue fields.
+        sprints.insert(sprint.id, sprint);
+    }
+
+    // Separate changelogs: bulkfetch (by issue id) and pages (by key or id from the URL).
+    for (value, target) in sorted.changelogs {
+        if let Some(logs) = value.get("issueChangeLogs").and_then(Value::as_array) {
+            for log in logs {
+                let id = match log.get("issueId") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => continue,
+                };
+                merge_into(
+                    &mut issues,
+                    &index,
+                    &format!("#{id}"),
+                    log.get("changeHistories").unwrap_or(&Value::Null),
+                    &mut roles,
+                    &sprint_names,
+                    &mut diagnostics,
+                );
+            }
+            continue;
+        }
+        let Some(target) = target else {
+            diagnostics.push(Diagnostic::field(
+                None,
+                "changelog",
+                "changelog page does not say which issue it belongs to; skipped",
+            ));
+            continue;
+        };
+        let lookup = if index.contains_key(&target) { target } else { format!("#{target}") };
+        merge_into(
+            &mut issues,
+            &index,
+            &lookup,
+            value,
+            &mut roles,
+            &sprint_names,
+            &mut diagnostics,
+        );
+    }
+
+    let mut reports = Vec::new();
+    for r in sorted.reports {
+        match sprint_report_from_value(r) {
+            Ok(report) => reports.push(report),
+            Err(diag) => diagnostics.push(diag),
+        }
+    }
+
+    // Majority vote per status name: a status's category can change over a site's life.
+    let mut by_name: BTreeMap<String, (StatusCategory, u32, bool)> = BTreeMap::new();
+    let mut votes: Vec<_> = seen_categories.into_iter().collect();
+    votes.sort();
+    for ((name, category), count) in votes {
+        match by_name.get_mut(&name) {
+            Some(entry) => {
+                entry.2 = true;
+                if count > entry.1 {
+                    *entry = (category, count, true);
+                }
+            }
+            None => {
+                by_name.insert(name, (category, count, false));
+            }
+        }
+    }
+    let mut statuses: BTreeMap<String, StatusCategory> = BTreeMap::new();
+    for (name, (category, _, conflicting)) in by_name {
+        if conflicting && !listed.contains_key(&name) && !options.statuses.contains_key(&name) {
+            diagnostics.push(Diagnostic::field(None, "status", format!("status `{name}` appears in several categories; using the most frequent, {category:?}")));
+        }
+        statuses.insert(name, category);
+    }
+    statuses.extend(listed);
+    statuses.extend(options.statuses.iter().map(|(k, v)| (k.clone(), *v)));
+
+    let teams = if options.teams.is_empty() {
+        let mut projects: Vec<&str> = issues.iter().map(|i| i.project.as_str()).collect();
+        projects.sort_unstable();
+        projects.dedup();
+        projects
+            .into_iter()
+            .map(|p| Team {
+                id: TeamId(p.to_owned()),
+                projects: vec![p.to_owned()],
+                board: None,
+                size: None,
+            })
+            .collect()
+    } else {
+        options
+            .teams
+            .iter()
+            .map(|rule| Team {
+                id: rule.team.clone(),
+                projects: rule.projects.clone(),
+                board: rule.boards.first().copied(),
+                size: rule.size,
+            })
+            .collect()
+    };
+    let utc_offset_secs = offsets
+        .into_iter()
+        .max_by_key(|(offset, count)| (*count, -offset.abs()))
+        .map_or(0, |(o, _)| o);
+    Ingested {
+        dataset: Dataset { issues, sprints: sprints.into_values().collect(), teams, statuses },
+        sprint_reports: reports,
+        utc_offset_secs,
+        diagnostics,
+    }
+}
+
+fn merge_into(
+    issues: &mut [Issue],
+    index: &HashMap<String, usize>,
+    lookup: &str,
+    value: &Value,
+    roles: &mut Roles,
+    sprint_names: &BTreeMap<String, SprintId>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(&i) = index.get(lookup) else {
+        diagnostics.push(Diagnostic::field(
+            None,
+            "changelog",
+            format!(
+                "changelog for issue `{}` which the input does not hold; skipped",
+                lookup.trim_start_matches('#')
+            ),
+        ));
+        return;
+    };
+    let issue = &mut issues[i];
+    let key = issue.key.clone();
+    let parsed: Vec<_> = changelog::history_values(value, None)
+        .into_iter()
+        .filter_map(|h| changelog::parse_history(h, None, roles, Some(&key), diagnostics))
+        .collect();
+    changelog::apply(issue, parsed, roles, sprint_names, diagnostics);
+}
+
+fn merge_sprint(sprints: &mut BTreeMap<SprintId, Sprint>, sprint: Sprint) {
+    let richness = |s: &Sprint| {
+        usize::from(s.start.is_some())
+            + usize::from(s.end.is_some())
+            + usize::from(s.complete.is_some())
+            + usize::from(s.board.is_some())
+    };
+    match sprints.get(&sprint.id) {
+        Some(existing) if richness(existing) >= richness(&sprint) => {}
+        _ => {
+            sprints.insert(sprint.id, sprint);
+        }
+    }
+}
+
+fn placeholder() -> Issue {
+    use crate::model::{IssueId, IssueKey, Priority};
+    use chrono::DateTime;
+    Issue {
+        id: IssueId(String::new()),
+        key: IssueKey(String::new()),
+        summary: String::new(),
+        issue_type: String::new(),
+        project: String::new(),
+        status: String::new(),
+        category: StatusCategory::ToDo,
+        priority: Priority::P2,
+        priority_name: None,
+        labels: Vec::new(),
+        created: DateTime::UNIX_EPOCH,
+        updated: DateTime::UNIX_EPOCH,
+        resolved: None,
+        due: None,
+        points: None,
+        epic: None,
+        parent: None,
+        sprints: Vec::new(),
+        links: Vec::new(),
+        flagged: false,
+        assignee: None,
+        team: None,
+        status_history: Vec::new(),
+        sprint_history: Vec::new(),
+        estimate_history: Vec::new(),
+        flag_periods: Vec::new(),
+    }
+}
