@@ -1,0 +1,441 @@
+//! The facts risk, alerts, the summary and `ask` read about issues *at a point
+//! in time*: status category, blocked or flagged, sprint membership, cycle
+//! start and finish, plus the few statistics they need (cycle-time
+//! percentiles, daily throughput, the odds of finishing N items in D days).
+//!
+//! Everything is reconstructed from the histories, so the same dataset
+//! answers "as of today" and "as of a week ago" (the trend). Priority, labels,
+//! due dates and links have no history in the model: their current values are
+//! used at every instant.
+//!
+//! One [`Index`] is built per call and shared by every rule, so the large
+//! organisation (100k issues) is walked a handful of times, never per lookup.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::model::{Dataset, Issue, IssueKey, LinkKind, Sprint, SprintId, StatusCategory, TeamId};
+
+/// Days of history used for throughput and cycle-time percentiles.
+pub(crate) const HISTORY_DAYS: i64 = 90;
+/// Days of daily throughput samples used for completion odds.
+pub(crate) const SAMPLE_DAYS: i64 = 42;
+
+/// Lookups shared by every rule of one evaluation.
+#[derive(Debug)]
+pub(crate) struct Index<'a> {
+    pub(crate) dataset: &'a Dataset,
+    pub(crate) by_key: HashMap<&'a str, usize>,
+    /// Team → indices of its issues (epics excluded), teams in dataset order then by name.
+    pub(crate) by_team: BTreeMap<TeamId, Vec<usize>>,
+    /// Epic key → indices of its children.
+    pub(crate) children: HashMap<&'a str, Vec<usize>>,
+    /// Indices of epics.
+    pub(crate) epics: Vec<usize>,
+    /// Status names that mean "blocked", lower-cased.
+    blocked_statuses: Vec<String>,
+}
+
+impl<'a> Index<'a> {
+    pub(crate) fn new(dataset: &'a Dataset, blocked_statuses: &[String]) -> Index<'a> {
+        let mut by_key = HashMap::with_capacity(dataset.issues.len());
+        let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
+        for team in &dataset.teams {
+            by_team.entry(team.id.clone()).or_default();
+        }
+        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut epics = Vec::new();
+        for (idx, issue) in dataset.issues.iter().enumerate() {
+            by_key.insert(issue.key.as_str(), idx);
+            if is_epic(issue) {
+                epics.push(idx);
+                continue;
+            }
+            if let Some(team) = &issue.team {
+                by_team.entry(team.clone()).or_default().push(idx);
+            }
+            if let Some(epic) = issue.epic.as_ref().or(issue.parent.as_ref()) {
+                children.entry(epic.as_str()).or_default().push(idx);
+            }
+        }
+        // A parent that is not an epic (sub-task parents) is not an epic group.
+        children.retain(|key, _| by_key.get(key).is_some_and(|&i| is_epic(&dataset.issues[i])));
+        Index {
+            dataset,
+            by_key,
+            by_team,
+            children,
+            epics,
+            blocked_statuses: blocked_statuses.iter().map(|s| s.to_lowercase()).collect(),
+        }
+    }
+
+    pub(crate) fn issue(&self, idx: usize) -> &'a Issue {
+        &self.dataset.issues[idx]
+    }
+
+    pub(crate) fn find(&self, key: &IssueKey) -> Option<&'a Issue> {
+        self.by_key.get(key.as_str()).map(|&i| &self.dataset.issues[i])
+    }
+
+    /// The category of a status name: the dataset's map, then JIRA's names, else in progress.
+    pub(crate) fn category_of(&self, status: &str) -> StatusCategory {
+        if let Some(cat) = self.dataset.statuses.get(status) {
+            return *cat;
+        }
+        StatusCategory::from_jira(status).unwrap_or(if status.eq_ignore_ascii_case("done") {
+            StatusCategory::Done
+        } else {
+            StatusCategory::InProgress
+        })
+    }
+
+    /// Status name at `t`, `None` before the issue existed.
+    pub(crate) fn status_at<'i>(&self, issue: &'i Issue, t: DateTime<Utc>) -> Option<&'i str> {
+        if issue.created > t {
+            return None;
+        }
+        let mut res: Option<&str> = None;
+        for change in &issue.status_history {
+            if change.at <= t {
+                res = Some(&change.to);
+            } else {
+                if res.is_none() {
+                    res = change.from.as_deref();
+                }
+                break;
+            }
+        }
+        Some(res.unwrap_or(if issue.status_history.is_empty() { &issue.status } else { "To Do" }))
+    }
+
+    pub(crate) fn category_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<StatusCategory> {
+        let status = self.status_at(issue, t)?;
+        if status == issue.status {
+            return Some(issue.category);
+        }
+        Some(self.category_of(status))
+    }
+
+    pub(crate) fn is_open_at(&self, issue: &Issue, t: DateTime<Utc>) -> bool {
+        matches!(self.category_at(issue, t), Some(c) if c != StatusCategory::Done)
+    }
+
+    pub(crate) fn is_blocked_status(&self, status: &str) -> bool {
+        let lower = status.to_lowercase();
+        self.blocked_statuses.iter().any(|b| *b == lower)
+    }
+
+    /// Since when the issue has been blocked (blocked status or flag) at `t`.
+    pub(crate) fn blocked_since(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let status = self.status_at(issue, t)?;
+        let mut since = None;
+        if self.is_blocked_status(status) {
+            since = issue
+                .status_history
+                .iter()
+                .rev()
+                .find(|c| c.at <= t && self.is_blocked_status(&c.to))
+                .map(|c| c.at)
+                .or(Some(issue.created));
+        }
+        if let Some(flag) = flagged_since(issue, t) {
+            since = Some(since.map_or(flag, |s: DateTime<Utc>| s.min(flag)));
+        }
+        since
+    }
+
+    /// When the issue first entered an in-progress status, if it had by `t`.
+    pub(crate) fn started_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        issue
+            .status_history
+            .iter()
+            .take_while(|c| c.at <= t)
+            .find(|c| self.category_of(&c.to) != StatusCategory::ToDo)
+            .map(|c| c.at)
+    }
+
+    /// When the issue was finished, if it was done at `t`: the last entry into Done.
+    pub(crate) fn finished_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.category_at(issue, t)? != StatusCategory::Done {
+            return None;
+        }
+        let from_history = issue
+            .status_history
+            .iter()
+            .rev()
+            .filter(|c| c.at <= t)
+            .find(|c| self.category_of(&c.to) == StatusCategory::Done)
+            .map(|c| c.at);
+        from_history.or(issue.resolved.filter(|r| *r <= t)).or(Some(issue.created))
+    }
+
+    /// Cycle times in days of the issues finished in `(t − HISTORY_DAYS, t]`.
+    pub(crate) fn cycle_times(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<f64> {
+        let from = t - Duration::days(HISTORY_DAYS);
+        let mut res = Vec::new();
+        for &idx in issues {
+            let issue = self.issue(idx);
+            let Some(done) = self.finished_at(issue, t) else { continue };
+            if done <= from {
+                continue;
+            }
+            let start = self.started_at(issue, t).unwrap_or(issue.created);
+            res.push(days_between(start, done.max(start)));
+        }
+        res
+    }
+
+    /// Items finished per day over the `days` days ending at `t` (oldest first).
+    pub(crate) fn daily_throughput(&self, issues: &[usize], t: DateTime<Utc>, days: i64) -> Vec<u32> {
+        let mut res = vec![0u32; days.max(0) as usize];
+        let from = t - Duration::days(days);
+        for &idx in issues {
+            let issue = self.issue(idx);
+            let Some(done) = self.finished_at(issue, t) else { continue };
+            if done <= from {
+                continue;
+            }
+            let day = ((done - from).num_seconds() - 1).max(0) / 86_400;
+            if let Some(slot) = res.get_mut(day as usize) {
+                *slot += 1;
+            }
+        }
+        res
+    }
+
+    /// Items finished in `[from, to)`.
+    pub(crate) fn finished_between(&self, issues: &[usize], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<usize> {
+        issues
+            .iter()
+            .copied()
+            .filter(|&idx| {
+                self.finished_at(self.issue(idx), to - Duration::seconds(1)).is_some_and(|d| d >= from && d < to)
+            })
+            .collect()
+    }
+
+    /// The sprint the team was running at `t`, if any: the latest started one not yet completed.
+    pub(crate) fn active_sprint(&self, team: &TeamId, issues: &[usize], t: DateTime<Utc>) -> Option<&'a Sprint> {
+        let board = self.dataset.teams.iter().find(|tm| &tm.id == team).and_then(|tm| tm.board);
+        let mut seen: Vec<SprintId> = Vec::new();
+        if board.is_none() {
+            for &idx in issues {
+                for id in &self.issue(idx).sprints {
+                    if !seen.contains(id) {
+                        seen.push(*id);
+                    }
+                }
+            }
+        }
+        self.dataset
+            .sprints
+            .iter()
+            .filter(|s| match board {
+                Some(b) => s.board == Some(b),
+                None => seen.contains(&s.id),
+            })
+            .filter(|s| s.start.is_some_and(|start| start <= t) && s.complete.is_none_or(|c| c > t))
+            .max_by_key(|s| (s.start, s.id))
+    }
+
+    /// Issues of `issues` in `sprint` at `t`.
+    pub(crate) fn sprint_members(&self, issues: &[usize], sprint: SprintId, t: DateTime<Utc>) -> Vec<usize> {
+        issues.iter().copied().filter(|&idx| sprints_at(self.issue(idx), t).contains(&sprint)).collect()
+    }
+
+    /// Open issues at `t` that wait on an unfinished issue of another team: (blocked, blocker).
+    pub(crate) fn cross_team_blockers(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<(usize, usize)> {
+        let mut res = Vec::new();
+        for &idx in issues {
+            let issue = self.issue(idx);
+            if !self.is_open_at(issue, t) {
+                continue;
+            }
+            for link in &issue.links {
+                if link.kind != LinkKind::IsBlockedBy {
+                    continue;
+                }
+                let Some(&other_idx) = self.by_key.get(link.other.as_str()) else { continue };
+                let other = self.issue(other_idx);
+                if other.team.is_none() || other.team == issue.team || !self.is_open_at(other, t) {
+                    continue;
+                }
+                res.push((idx, other_idx));
+            }
+        }
+        res
+    }
+}
+
+pub(crate) fn is_epic(issue: &Issue) -> bool {
+    issue.issue_type.eq_ignore_ascii_case("epic")
+}
+
+/// Since when the issue has been flagged at `t`.
+pub(crate) fn flagged_since(issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if issue.flag_periods.is_empty() {
+        return (issue.flagged && issue.updated <= t).then_some(issue.updated);
+    }
+    issue.flag_periods.iter().rev().find(|p| p.start <= t && p.end.is_none_or(|e| e > t)).map(|p| p.start)
+}
+
+/// The sprint field at `t`, rebuilt from the sprint history.
+pub(crate) fn sprints_at(issue: &Issue, t: DateTime<Utc>) -> &[SprintId] {
+    let mut res: Option<&[SprintId]> = None;
+    for change in &issue.sprint_history {
+        if change.at <= t {
+            res = Some(&change.to);
+        } else {
+            if res.is_none() {
+                res = Some(&change.from);
+            }
+            break;
+        }
+    }
+    res.unwrap_or(&issue.sprints)
+}
+
+/// The last time anything changed on the issue, as known at `t`.
+pub(crate) fn last_activity(issue: &Issue, t: DateTime<Utc>) -> DateTime<Utc> {
+    if issue.updated <= t {
+        return issue.updated;
+    }
+    let mut res = issue.created;
+    let stamps = issue
+        .status_history
+        .iter()
+        .map(|c| c.at)
+        .chain(issue.sprint_history.iter().map(|c| c.at))
+        .chain(issue.estimate_history.iter().map(|c| c.at))
+        .chain(issue.flag_periods.iter().flat_map(|p| std::iter::once(p.start).chain(p.end)));
+    for at in stamps {
+        if at <= t && at > res {
+            res = at;
+        }
+    }
+    res
+}
+
+pub(crate) fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_seconds() as f64 / 86_400.0
+}
+
+/// Percentile `p` (0–100) by linear interpolation between closest ranks
+/// (Hyndman–Fan type 7, the spreadsheet `PERCENTILE` method). `None` when empty.
+pub(crate) fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (p / 100.0).clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let lower = rank.floor() as usize;
+    let upper = rank.ceil() as usize;
+    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - lower as f64))
+}
+
+/// Mean and standard deviation of daily samples.
+fn mean_sd(samples: &[f64]) -> Option<(f64, f64)> {
+    if samples.is_empty() {
+        return None;
+    }
+    let n = samples.len() as f64;
+    let mean = samples.iter().sum::<f64>() / n;
+    let var = samples.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / n;
+    Some((mean, var.sqrt()))
+}
+
+/// Probability of finishing `remaining` items within `days` days, the daily
+/// count drawn from `samples`: the normal approximation of the sum of `days`
+/// independent draws (with a continuity correction). `None` without history.
+pub(crate) fn completion_probability(samples: &[f64], remaining: usize, days: f64) -> Option<f64> {
+    if remaining == 0 {
+        return Some(1.0);
+    }
+    let (mean, sd) = mean_sd(samples)?;
+    if mean <= 0.0 || days <= 0.0 {
+        return Some(0.0);
+    }
+    let expected = mean * days;
+    let spread = sd * days.sqrt();
+    let needed = remaining as f64 - 0.5;
+    if spread <= f64::EPSILON {
+        return Some(if expected >= needed { 1.0 } else { 0.0 });
+    }
+    let normal = Normal::new(expected, spread).ok()?;
+    Some((1.0 - normal.cdf(needed)).clamp(0.0, 1.0))
+}
+
+/// Days until `remaining` items are done with probability `confidence`
+/// (the smallest whole number of days), under the same model. `None` without
+/// throughput or past ten years.
+pub(crate) fn days_to_finish(samples: &[f64], remaining: usize, confidence: f64) -> Option<i64> {
+    if remaining == 0 {
+        return Some(0);
+    }
+    let (mean, _) = mean_sd(samples)?;
+    if mean <= 0.0 {
+        return None;
+    }
+    // The odds grow with the days, so bisect on whole days.
+    let (mut low, mut high) = (0i64, 3650i64);
+    if completion_probability(samples, remaining, high as f64)? < confidence {
+        return None;
+    }
+    while high - low > 1 {
+        let mid = (low + high) / 2;
+        if completion_probability(samples, remaining, mid as f64)? >= confidence {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    Some(high)
+}
+
+/// The calendar date `days` after `t`.
+pub(crate) fn date_after(t: DateTime<Utc>, days: i64) -> NaiveDate {
+    (t + Duration::days(days)).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn percentile_interpolates_between_ranks() {
+        let values = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&values, 50.0), Some(2.5));
+        assert_eq!(percentile(&values, 100.0), Some(4.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn odds_rise_with_time_and_fall_with_scope() {
+        let samples = [0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 2.0];
+        let short = completion_probability(&samples, 10, 5.0).unwrap();
+        let long = completion_probability(&samples, 10, 15.0).unwrap();
+        let more = completion_probability(&samples, 20, 15.0).unwrap();
+        assert!(short < long, "{short} < {long}");
+        assert!(more < long, "{more} < {long}");
+        assert_eq!(completion_probability(&samples, 0, 0.0), Some(1.0));
+        assert_eq!(completion_probability(&[], 3, 5.0), None);
+    }
+
+    #[test]
+    fn days_to_finish_meets_the_confidence() {
+        let samples = [0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 2.0];
+        let p85 = days_to_finish(&samples, 12, 0.85).unwrap();
+        let p50 = days_to_finish(&samples, 12, 0.5).unwrap();
+        assert!(p50 <= p85);
+        assert!(completion_probability(&samples, 12, p85 as f64).unwrap() >= 0.85);
+        assert!(completion_probability(&samples, 12, (p85 - 1) as f64).unwrap() < 0.85);
+        assert_eq!(days_to_finish(&[0.0, 0.0], 3, 0.5), None);
+    }
+}
