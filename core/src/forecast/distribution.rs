@@ -119,6 +119,7 @@ impl Counts {
     }
 
     /// Trials with an outcome of at least `value`.
+    #[cfg(test)]
     pub(crate) fn at_least(&self, value: u32) -> u32 {
         let start = (value as usize).min(self.counts.len());
         self.counts[start..].iter().sum()

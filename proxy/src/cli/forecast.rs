@@ -1,10 +1,474 @@
-//! `claudedirector forecast`.
+//! `claudedirector forecast`: when will N items (or an epic) be done, or how
+//! many will be done by a date, from a JIRA search export or explicit daily
+//! counts; Monte Carlo or exact, optionally with the backtest record.
+//!
+//! Daily throughput is read from the export here: an issue counts as
+//! completed on the day (in the export's UTC offset) it last entered a done
+//! status, if it is done now (epics are not counted: they contain the work).
+//! Done statuses come from the workflow file's stages from the `done = true`
+//! stage on, or else from JIRA's Done category. An epic's forecast assumes the
+//! team's whole throughput goes to it; `director_core::forecast::portfolio`
+//! shares it between epics.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use director_core::forecast::backtest::{backtest, BacktestOptions, Calibration, Question};
+use director_core::forecast::{
+    self, finish_date, sample_window, ForecastOptions, Method, SampleWindow, Throughput,
+    DEFAULT_TRIALS, DEFAULT_WINDOW_DAYS,
+};
+use director_core::ingest::{ingest_str, IngestOptions};
+use director_core::model::{Dataset, Issue, IssueKey, StatusCategory};
 
 /// Arguments of `claudedirector forecast`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(group(clap::ArgGroup::new("question").required(true).args(["items", "by", "epic"])))]
+pub struct Args {
+    /// JIRA search export (`{"issues": [...]}` with changelogs, pages or JSON lines).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Workflow file (TOML stages, as for `metrics`) saying which statuses are done.
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Option<PathBuf>,
+    /// When will this many more items be done?
+    #[arg(long, value_name = "N")]
+    pub items: Option<u32>,
+    /// How many items will be done by this date (inclusive)?
+    #[arg(long, value_name = "DATE")]
+    pub by: Option<NaiveDate>,
+    /// When will the open issues of this epic be done?
+    #[arg(long, value_name = "KEY")]
+    pub epic: Option<String>,
+    /// First day of forecast work [default: the day after the last activity
+    /// in the export, or today with --throughput alone].
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<NaiveDate>,
+    /// Days of history to sample.
+    #[arg(long, value_name = "D", default_value_t = DEFAULT_WINDOW_DAYS)]
+    pub window_days: u32,
+    /// Last day of the sample window [default: the day before --start].
+    #[arg(long, value_name = "DATE")]
+    pub window_end: Option<NaiveDate>,
+    /// Explicit daily completed counts, oldest first, replacing the sampled history.
+    #[arg(long, value_name = "COUNTS", value_delimiter = ',')]
+    pub throughput: Option<Vec<u32>>,
+    /// Report the probability of being done by this date.
+    #[arg(long, value_name = "DATE")]
+    pub deadline: Option<NaiveDate>,
+    /// Simulated futures.
+    #[arg(long, value_name = "N", default_value_t = NonZeroU32::new(DEFAULT_TRIALS).unwrap_or(NonZeroU32::MIN))]
+    pub trials: NonZeroU32,
+    /// Seed of the generator: same inputs and seed, same answer.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// How to evaluate the forecast.
+    #[arg(long, value_enum, default_value_t = MethodArg::MonteCarlo)]
+    pub method: MethodArg,
+    /// Also replay this forecast over the last 12 months of history and report
+    /// how often it came true.
+    #[arg(long)]
+    pub backtest: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--method` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Seeded simulation.
+    MonteCarlo,
+    /// Exact dynamic programming.
+    Exact,
+}
 
 /// Runs the command.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`claudedirector forecast` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let report = forecast_report(&args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_text(&report));
+    }
+    Ok(())
+}
+
+/// Completed items per day from `start`, zero-filled.
+struct History {
+    start: NaiveDate,
+    daily: Vec<u32>,
+}
+
+/// Computes the forecast and returns it as the `--json` object.
+pub fn forecast_report(args: &Args) -> anyhow::Result<Value> {
+    if args.deadline.is_some() && args.by.is_some() {
+        bail!("--deadline applies to --items and --epic, not --by");
+    }
+    let loaded = match &args.input {
+        Some(path) => Some(load(path, args.workflow.as_ref())?),
+        None => None,
+    };
+    if loaded.is_none() && args.throughput.is_none() {
+        bail!("give --input FILE or --throughput COUNTS");
+    }
+    if args.epic.is_some() && loaded.is_none() {
+        bail!("--epic needs --input FILE");
+    }
+
+    let start = match (args.start, &loaded) {
+        (Some(start), _) => start,
+        (None, Some(loaded)) => {
+            loaded.last_activity.succ_opt().context("last activity date out of range")?
+        }
+        (None, None) => Utc::now().date_naive(),
+    };
+    let window_end = match args.window_end {
+        Some(end) => end,
+        None => start.pred_opt().context("--start out of range")?,
+    };
+
+    // The history the window (and the backtest) samples from.
+    let history = match (&args.throughput, &loaded) {
+        (Some(counts), _) => {
+            let days = u64::try_from(counts.len()).unwrap_or(0);
+            let first = window_end
+                .checked_sub_days(Days::new(days.saturating_sub(1)))
+                .context("--throughput longer than the calendar")?;
+            History { start: first, daily: counts.clone() }
+        }
+        (None, Some(loaded)) => loaded.history(),
+        (None, None) => unreachable_history()?,
+    };
+    let window_days = if args.throughput.is_some() {
+        u32::try_from(history.daily.len()).unwrap_or(u32::MAX)
+    } else {
+        args.window_days
+    };
+    let window = sample_window(history.start, &history.daily, window_end, window_days)
+        .with_context(|| format!("the sample window ending {window_end} has no history"))?;
+    let throughput = Throughput::new(window.samples.clone())
+        .with_context(|| format!("sample window {} to {}", window.start, window.end))?;
+
+    let options = ForecastOptions {
+        trials: args.trials,
+        seed: args.seed,
+        method: match args.method {
+            MethodArg::MonteCarlo => Method::MonteCarlo,
+            MethodArg::Exact => Method::Exact,
+        },
+    };
+    let (trials, seed) = match options.method {
+        Method::MonteCarlo => (json!(options.trials.get()), json!(options.seed)),
+        Method::Exact => (Value::Null, Value::Null),
+    };
+
+    let mut report = json!({
+        "method": options.method,
+        "trials": trials,
+        "seed": seed,
+        "start": start,
+        "window": window_json(&window, &throughput),
+    });
+    let question = if let Some(end) = args.by {
+        let forecast = forecast::how_many(&throughput, start, end, &options);
+        let fields = json!({
+            "question": "how_many",
+            "by": end,
+            "p50": forecast.items.p50,
+            "p85": forecast.items.p85,
+            "p95": forecast.items.p95,
+            "days": {"p50": forecast.days, "p85": forecast.days, "p95": forecast.days},
+            "mean_items": forecast.mean_items,
+            "histogram": forecast.histogram.iter().map(|bin| json!({
+                "items": bin.value, "probability": bin.probability,
+            })).collect::<Vec<_>>(),
+        });
+        merge(&mut report, fields);
+        Question::HowMany { days: forecast.days }
+    } else {
+        let (remaining, epic_deadline, epic) = match (&args.items, &args.epic, &loaded) {
+            (Some(items), _, _) => (*items, None, None),
+            (None, Some(key), Some(loaded)) => {
+                let (remaining, due) = loaded.epic_remaining(&IssueKey::from(key.as_str()))?;
+                (remaining, due, Some(key.clone()))
+            }
+            _ => bail!("give --items N, --by DATE or --epic KEY"),
+        };
+        let deadline = args.deadline.or(epic_deadline);
+        let forecast = forecast::when(&throughput, remaining, start, deadline, &options);
+        let fields = json!({
+            "question": "when",
+            "epic": epic,
+            "remaining": remaining,
+            "p50": forecast.dates.p50,
+            "p85": forecast.dates.p85,
+            "p95": forecast.dates.p95,
+            "days": forecast.days,
+            "mean_days": forecast.mean_days,
+            "deadline": forecast.deadline.map(|odds| odds.date),
+            "deadline_probability": forecast.deadline.map(|odds| odds.probability),
+            "unfinished": forecast.unfinished,
+            "histogram": forecast.histogram.iter().map(|bin| json!({
+                "days": bin.value,
+                "date": finish_date(start, bin.value),
+                "probability": bin.probability,
+            })).collect::<Vec<_>>(),
+        });
+        merge(&mut report, fields);
+        Question::When { items: remaining }
+    };
+
+    if args.backtest {
+        let backtest_options = BacktestOptions {
+            window_days: args.window_days,
+            forecast: options,
+            ..BacktestOptions::default()
+        };
+        let calibration =
+            backtest(history.start, &history.daily, start, question, &backtest_options);
+        merge(&mut report, json!({ "calibration": calibration.as_ref().map(calibration_json) }));
+    }
+    Ok(report)
+}
+
+fn unreachable_history() -> anyhow::Result<History> {
+    bail!("give --input FILE or --throughput COUNTS")
+}
+
+fn merge(report: &mut Value, fields: Value) {
+    if let (Some(report), Value::Object(fields)) = (report.as_object_mut(), fields) {
+        report.extend(fields);
+    }
+}
+
+fn window_json(window: &SampleWindow, throughput: &Throughput) -> Value {
+    json!({
+        "start": window.start,
+        "end": window.end,
+        "days": window.samples.len(),
+        "samples": window.samples,
+        "mean_per_day": throughput.mean(),
+    })
+}
+
+fn calibration_json(calibration: &Calibration) -> Value {
+    json!({
+        "points": calibration.points,
+        "hit_rate": calibration.hit_rate,
+        "mean_error_days": calibration.mean_error_days,
+        "mean_error_items": calibration.mean_error_items,
+        "lookback_days": calibration.lookback_days,
+        "sentence": calibration.sentence(),
+    })
+}
+
+/// The export, read once.
+struct Loaded {
+    dataset: Dataset,
+    done_statuses: Option<BTreeSet<String>>,
+    offset: FixedOffset,
+    last_activity: NaiveDate,
+}
+
+/// The part of the metrics workflow file this command needs.
+#[derive(Debug, Deserialize)]
+struct WorkflowFile {
+    #[serde(default)]
+    stage: Vec<StageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StageFile {
+    #[serde(default)]
+    statuses: Vec<String>,
+    #[serde(default)]
+    done: bool,
+}
+
+fn load(path: &PathBuf, workflow: Option<&PathBuf>) -> anyhow::Result<Loaded> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let ingested = ingest_str(&text, &IngestOptions::default())
+        .with_context(|| format!("reading JIRA data from {}", path.display()))?;
+    let done_statuses = match workflow {
+        Some(path) => Some(done_statuses(path)?),
+        None => None,
+    };
+    let offset = FixedOffset::east_opt(ingested.utc_offset_secs)
+        .context("the export's time zone offset is out of range")?;
+    let dataset = ingested.dataset;
+    let last_activity = dataset
+        .issues
+        .iter()
+        .flat_map(|issue| {
+            std::iter::once(issue.created)
+                .chain(issue.resolved)
+                .chain(issue.status_history.iter().map(|change| change.at))
+        })
+        .max()
+        .map(|at| at.with_timezone(&offset).date_naive())
+        .with_context(|| format!("{} holds no issues", path.display()))?;
+    Ok(Loaded { dataset, done_statuses, offset, last_activity })
+}
+
+fn done_statuses(path: &PathBuf) -> anyhow::Result<BTreeSet<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let workflow: WorkflowFile =
+        toml::from_str(&text).with_context(|| format!("reading workflow {}", path.display()))?;
+    let Some(first_done) = workflow.stage.iter().position(|stage| stage.done) else {
+        bail!("workflow {} has no stage with done = true", path.display());
+    };
+    Ok(workflow.stage[first_done..]
+        .iter()
+        .flat_map(|stage| stage.statuses.iter().map(|status| status.to_lowercase()))
+        .collect())
+}
+
+impl Loaded {
+    fn is_done_status(&self, status: &str) -> bool {
+        match &self.done_statuses {
+            Some(done) => done.contains(&status.to_lowercase()),
+            None => self.dataset.statuses.get(status) == Some(&StatusCategory::Done),
+        }
+    }
+
+    fn is_done(&self, issue: &Issue) -> bool {
+        match &self.done_statuses {
+            Some(_) => self.is_done_status(&issue.status),
+            None => issue.is_done(),
+        }
+    }
+
+    /// The day the issue last entered a done status, if it is done now.
+    /// Epics are containers of the work counted, not work items themselves.
+    fn completed_on(&self, issue: &Issue) -> Option<NaiveDate> {
+        if !self.is_done(issue) || issue.issue_type.eq_ignore_ascii_case("epic") {
+            return None;
+        }
+        let mut entered: Option<DateTime<Utc>> = None;
+        for change in &issue.status_history {
+            let was_done = change.from.as_deref().is_some_and(|from| self.is_done_status(from));
+            if self.is_done_status(&change.to) && !was_done {
+                entered = Some(change.at);
+            }
+        }
+        let at = entered.or(issue.resolved).unwrap_or(issue.created);
+        Some(at.with_timezone(&self.offset).date_naive())
+    }
+
+    fn history(&self) -> History {
+        let days: Vec<NaiveDate> =
+            self.dataset.issues.iter().filter_map(|issue| self.completed_on(issue)).collect();
+        let first = self
+            .dataset
+            .issues
+            .iter()
+            .map(|issue| issue.created.with_timezone(&self.offset).date_naive())
+            .chain(days.iter().copied())
+            .min()
+            .unwrap_or(self.last_activity);
+        let length = (self.last_activity - first).num_days().max(0) as usize + 1;
+        let mut daily = vec![0u32; length];
+        for day in days {
+            let index = (day - first).num_days();
+            if let Some(slot) = usize::try_from(index).ok().and_then(|index| daily.get_mut(index)) {
+                *slot += 1;
+            }
+        }
+        History { start: first, daily }
+    }
+
+    /// Open child issues of the epic and its due date.
+    fn epic_remaining(&self, key: &IssueKey) -> anyhow::Result<(u32, Option<NaiveDate>)> {
+        let epic = self.dataset.issue(key);
+        let children: Vec<&Issue> = self
+            .dataset
+            .issues
+            .iter()
+            .filter(|issue| issue.epic.as_ref() == Some(key) || issue.parent.as_ref() == Some(key))
+            .collect();
+        if epic.is_none() && children.is_empty() {
+            bail!("epic {key} is not in the input");
+        }
+        let open = children.iter().filter(|issue| !self.is_done(issue)).count();
+        Ok((u32::try_from(open).unwrap_or(u32::MAX), epic.and_then(|epic| epic.due)))
+    }
+}
+
+fn render_text(report: &Value) -> String {
+    let text = |key: &str| report.get(key).map(plain).unwrap_or_default();
+    let mut out = String::new();
+    let method = match report["method"].as_str() {
+        Some("exact") => "exact".to_owned(),
+        _ => format!("Monte Carlo, {} trials, seed {}", text("trials"), text("seed")),
+    };
+    let window = &report["window"];
+    if report["question"] == "how_many" {
+        out.push_str(&format!(
+            "How many items will be done from {} to {}? ({method})\n",
+            text("start"),
+            text("by")
+        ));
+    } else if let Some(epic) = report["epic"].as_str() {
+        out.push_str(&format!(
+            "When will epic {epic} ({} open items) be done, starting {}? ({method})\n",
+            text("remaining"),
+            text("start")
+        ));
+    } else {
+        out.push_str(&format!(
+            "When will {} more items be done, starting {}? ({method})\n",
+            text("remaining"),
+            text("start")
+        ));
+    }
+    out.push_str(&format!(
+        "Sampled {} days, {} to {}: {:.2} items a day\n",
+        plain(&window["days"]),
+        plain(&window["start"]),
+        plain(&window["end"]),
+        window["mean_per_day"].as_f64().unwrap_or(0.0)
+    ));
+    for level in ["p50", "p85", "p95"] {
+        let percent = &level[1..];
+        if report["question"] == "how_many" {
+            out.push_str(&format!("  {percent}%: at least {} items\n", plain(&report[level])));
+        } else {
+            out.push_str(&format!(
+                "  {percent}%: by {} ({} days)\n",
+                plain(&report[level]),
+                plain(&report["days"][level])
+            ));
+        }
+    }
+    if let Some(probability) = report.get("deadline_probability").and_then(Value::as_f64) {
+        out.push_str(&format!(
+            "Done by {}: {:.0}% likely\n",
+            text("deadline"),
+            probability * 100.0
+        ));
+    }
+    if let Some(calibration) = report.get("calibration") {
+        match calibration.get("sentence").and_then(Value::as_str) {
+            Some(sentence) => out.push_str(&format!("Track record: {sentence}\n")),
+            None => out.push_str("Track record: not enough history to backtest\n"),
+        }
+    }
+    out
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "-".to_owned(),
+        other => other.to_string(),
+    }
 }
