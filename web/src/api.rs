@@ -1,0 +1,117 @@
+//! The typed client for the proxy's JSON API (`/api/v1`): one method per
+//! endpoint, each returning `Result<T, web::Error>`.
+//!
+//! The dashboard never talks to JIRA; everything comes through here. Failed
+//! calls decode the proxy's `ErrorBody` so views can tell "proxy down" from
+//! "proxy says no".
+
+use director_core::api::{ErrorBody, IssuesDelta, SprintsResponse, SyncStatus, TeamsResponse};
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+use crate::error::Error;
+
+/// Base path of the API on the dashboard's own origin.
+pub const API_BASE: &str = "/api/v1";
+
+/// A client for one proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    base: String,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new(API_BASE)
+    }
+}
+
+impl Client {
+    /// A client for the API at `base` (such as `/api/v1`).
+    pub fn new(base: &str) -> Client {
+        Client { base: base.trim_end_matches('/').to_owned() }
+    }
+
+    /// `GET /teams`: configured teams with issue counts.
+    pub async fn teams(&self) -> Result<TeamsResponse, Error> {
+        self.get("/teams").await
+    }
+
+    /// `GET /issues?since=CURSOR`: what changed since `since`, or everything.
+    pub async fn issues(&self, since: Option<&str>) -> Result<IssuesDelta, Error> {
+        match since {
+            Some(cursor) => {
+                let cursor = String::from(js_sys::encode_uri_component(cursor));
+                self.get(&format!("/issues?since={cursor}")).await
+            }
+            None => self.get("/issues").await,
+        }
+    }
+
+    /// `GET /sprints`: sprints of every board.
+    pub async fn sprints(&self) -> Result<SprintsResponse, Error> {
+        self.get("/sprints").await
+    }
+
+    /// `GET /sync/status`: how fresh the proxy's data is and what syncing costs.
+    pub async fn sync_status(&self) -> Result<SyncStatus, Error> {
+        self.get("/sync/status").await
+    }
+
+    /// `POST /sync/refresh`: asks the proxy to sync with JIRA now.
+    pub async fn refresh(&self) -> Result<(), Error> {
+        let url = self.url("/sync/refresh");
+        let response = Request::post(&url)
+            .send()
+            .await
+            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+        check(response, &url).await.map(|_| ())
+    }
+
+    /// URL of the server-sent event stream (`/events`).
+    pub fn events_url(&self) -> String {
+        self.url("/events")
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        let url = self.url(path);
+        let response = Request::get(&url)
+            .send()
+            .await
+            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+        into_json(check(response, &url).await?, &url).await
+    }
+}
+
+/// Passes a 2xx response through; turns anything else into `Error::Api`,
+/// using the proxy's `ErrorBody` when it sent one.
+async fn check(response: Response, url: &str) -> Result<Response, Error> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    // A dev server or a reverse proxy in front answers 502/504 with HTML when
+    // the proxy is down: that is an outage, not an API error.
+    if matches!(status, 502..=504) && serde_json::from_str::<ErrorBody>(&text).is_err() {
+        return Err(Error::Offline(format!("{url}: gateway answered {status}")));
+    }
+    Err(match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => Error::Api { status, code: body.error.code, message: body.error.message },
+        Err(_) => Error::Api {
+            status,
+            code: "http".to_owned(),
+            message: format!("{url} answered {status} {}", response.status_text()),
+        },
+    })
+}
+
+async fn into_json<T: DeserializeOwned>(response: Response, url: &str) -> Result<T, Error> {
+    let text = response.text().await.map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+    serde_json::from_str(&text)
+        .map_err(|err| Error::Decode { what: url.to_owned(), message: err.to_string() })
+}

@@ -1,0 +1,14 @@
+//! Charts as SVG components. Geometry (scales, ticks, paths, bins) lives in
+//! the pure `scale` and `geometry` modules, tested natively; the components
+//! only lay out what those return.
+
+pub mod geometry;
+pub mod scale;
+
+#[cfg(target_arch = "wasm32")]
+pub mod bar_chart;
+#[cfg(target_arch = "wasm32")]
+pub mod sparkline;
+
+/// Colour-blind-safe palette (Okabe–Ito), in the order series use it.
+pub const PALETTE: [&str; 6] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"];

@@ -1,0 +1,207 @@
+//! `/team/<name>`: one team's numbers, weekly throughput, and the lists a
+//! director acts on: open P0/P1, blocked or flagged, overdue, oldest in progress.
+
+use chrono::{DateTime, Utc};
+use director_core::model::{Issue, Priority, StatusCategory};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::charts::bar_chart::{Bar, BarChart};
+use crate::route::{decode_segment, Page};
+use crate::snapshot::{Snapshot, TeamCounts};
+use crate::state::use_data;
+
+/// Weeks of throughput on the team page.
+const WEEKS: usize = 12;
+/// Longest list shown per kind.
+const LIST_LIMIT: usize = 10;
+
+#[derive(Debug, Clone, PartialEq)]
+struct ListItem {
+    key: String,
+    summary: String,
+    detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct TeamView {
+    name: String,
+    counts: TeamCounts,
+    weekly: Vec<Bar>,
+    high_open: Vec<ListItem>,
+    blocked: Vec<ListItem>,
+    overdue: Vec<ListItem>,
+    oldest_wip: Vec<ListItem>,
+}
+
+/// The team page.
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let data = use_data();
+    let params = use_params_map();
+    let name = move || {
+        params
+            .with(|params| params.get("name").map(|name| decode_segment(&name)).unwrap_or_default())
+    };
+    let team_view = Memo::new(move |_| {
+        let name = name();
+        let now = data.now.get_untracked();
+        data.snapshot.with(|snapshot| build(snapshot, &name, now))
+    });
+    view! {
+        <section class="team">
+            {move || match team_view.get() {
+                None => {
+                    view! {
+                        <h1>{format!("Team {}", name())}</h1>
+                        <p class="empty">
+                            "This team is not in the data held here. "
+                            <a href=Page::Overview.path()>"All teams"</a>
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(team) => {
+                    let weekly = Signal::stored(team.weekly.clone());
+                    view! {
+                        <h1>{format!("Team {}", team.name)}</h1>
+                        <dl class="rollup">
+                            <div>
+                                <dt>"Open P0/P1"</dt>
+                                <dd>{team.high_open.len()}</dd>
+                            </div>
+                            <div>
+                                <dt>"In progress"</dt>
+                                <dd>{team.counts.in_progress}</dd>
+                            </div>
+                            <div>
+                                <dt>"To do"</dt>
+                                <dd>{team.counts.to_do}</dd>
+                            </div>
+                            <div>
+                                <dt>"Done"</dt>
+                                <dd>{team.counts.done}</dd>
+                            </div>
+                        </dl>
+                        <h2>"Throughput per week"</h2>
+                        <BarChart bars=weekly title=format!("{} items done per week", team.name)/>
+                        <IssueList title="Open P0/P1" items=team.high_open.clone()/>
+                        <IssueList title="Blocked or flagged" items=team.blocked.clone()/>
+                        <IssueList title="Overdue" items=team.overdue.clone()/>
+                        <IssueList title="Longest in progress" items=team.oldest_wip.clone()/>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn IssueList(title: &'static str, items: Vec<ListItem>) -> impl IntoView {
+    let empty = items.is_empty();
+    view! {
+        <h2>{title}</h2>
+        {if empty {
+            view! { <p class="empty">"None."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="issues">
+                    {items
+                        .into_iter()
+                        .map(|item| {
+                            view! {
+                                <li>
+                                    <strong>{item.key}</strong>
+                                    " "
+                                    {item.summary}
+                                    <span class="detail">{item.detail}</span>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+    }
+}
+
+fn build(snapshot: &Snapshot, name: &str, now: DateTime<Utc>) -> Option<TeamView> {
+    let team = snapshot.team(name)?;
+    let issues: Vec<&Issue> = snapshot.team_issues(team).collect();
+    let mut weekly_counts = vec![0.0; WEEKS];
+    for issue in issues.iter().filter(|issue| issue.is_done()) {
+        if let Some(resolved) = issue.resolved {
+            let weeks_ago = (now - resolved).num_weeks();
+            if (0..WEEKS as i64).contains(&weeks_ago) {
+                weekly_counts[WEEKS - 1 - weeks_ago as usize] += 1.0;
+            }
+        }
+    }
+    let weekly = weekly_counts
+        .into_iter()
+        .enumerate()
+        .map(|(idx, value)| Bar { label: format!("-{}w", WEEKS - 1 - idx), value })
+        .collect();
+    let open: Vec<&Issue> = issues.iter().copied().filter(|issue| !issue.is_done()).collect();
+    let item = |issue: &Issue, detail: String| ListItem {
+        key: issue.key.0.clone(),
+        summary: issue.summary.clone(),
+        detail,
+    };
+    let high_open = open
+        .iter()
+        .filter(|issue| matches!(issue.priority, Priority::P0 | Priority::P1))
+        .take(LIST_LIMIT)
+        .map(|issue| item(issue, format!("{} · {}", issue.priority, issue.status)))
+        .collect();
+    let blocked = open
+        .iter()
+        .filter(|issue| issue.flagged || issue.status.to_ascii_lowercase().contains("block"))
+        .take(LIST_LIMIT)
+        .map(|issue| {
+            item(issue, if issue.flagged { "flagged".to_owned() } else { issue.status.clone() })
+        })
+        .collect();
+    let today = now.date_naive();
+    let overdue = open
+        .iter()
+        .filter(|issue| issue.due.is_some_and(|due| due < today))
+        .take(LIST_LIMIT)
+        .map(|issue| {
+            item(issue, format!("due {}", issue.due.map(|due| due.to_string()).unwrap_or_default()))
+        })
+        .collect();
+    let mut wip: Vec<(&Issue, i64)> = open
+        .iter()
+        .filter(|issue| issue.category == StatusCategory::InProgress)
+        .map(|issue| (*issue, in_progress_since(issue).map_or(0, |since| (now - since).num_days())))
+        .collect();
+    wip.sort_by(|a, b| b.1.cmp(&a.1));
+    let oldest_wip = wip
+        .into_iter()
+        .take(LIST_LIMIT)
+        .map(|(issue, days)| item(issue, format!("{days} days in progress")))
+        .collect();
+    Some(TeamView {
+        name: team.id.0.clone(),
+        counts: snapshot.team_counts(team),
+        weekly,
+        high_open,
+        blocked,
+        overdue,
+        oldest_wip,
+    })
+}
+
+/// When the issue last entered its current status (or was created).
+fn in_progress_since(issue: &Issue) -> Option<DateTime<Utc>> {
+    issue
+        .status_history
+        .iter()
+        .rev()
+        .find(|change| change.to == issue.status)
+        .map(|change| change.at)
+        .or(Some(issue.created))
+}
