@@ -2,30 +2,28 @@
 //! many will be done by a date, from a JIRA search export or explicit daily
 //! counts; Monte Carlo or exact, optionally with the backtest record.
 //!
-//! Daily throughput is read from the export here: an issue counts as
-//! completed on the day (in the export's UTC offset) it last entered a done
-//! status, if it is done now (epics are not counted: they contain the work).
-//! Done statuses come from the workflow file's stages from the `done = true`
-//! stage on, or else from JIRA's Done category. An epic's forecast assumes the
+//! Daily throughput is `director_core::flow`'s (the same as `metrics`, done
+//! days cut in the export's UTC offset, the workflow file or else JIRA's
+//! status categories saying what is done), without epics: they contain the
+//! work counted. An epic's forecast assumes the
 //! team's whole throughput goes to it; `director_core::forecast::portfolio`
 //! shares it between epics.
 
-use std::collections::BTreeSet;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
-use serde::Deserialize;
+use chrono::{Days, NaiveDate, Utc};
 use serde_json::{json, Value};
 
+use director_core::flow::{self, DateRange, FlowOptions, IssueFlow, Workflow};
 use director_core::forecast::backtest::{backtest, BacktestOptions, Calibration, Question};
 use director_core::forecast::{
     self, finish_date, sample_window, ForecastOptions, Method, SampleWindow, Throughput,
     DEFAULT_TRIALS, DEFAULT_WINDOW_DAYS,
 };
 use director_core::ingest::{ingest_str, IngestOptions};
-use director_core::model::{Dataset, Issue, IssueKey, StatusCategory};
+use director_core::model::{Dataset, IssueKey};
 
 /// Arguments of `claudedirector forecast`.
 #[derive(Debug, clap::Args)]
@@ -269,27 +267,12 @@ fn calibration_json(calibration: &Calibration) -> Value {
     })
 }
 
-/// The export, read once.
+/// The export, read once, with each issue's flow through the workflow.
 struct Loaded {
     dataset: Dataset,
-    done_statuses: Option<BTreeSet<String>>,
-    offset: FixedOffset,
+    /// `flows[i]` belongs to `dataset.issues[i]`.
+    flows: Vec<IssueFlow>,
     last_activity: NaiveDate,
-}
-
-/// The part of the metrics workflow file this command needs.
-#[derive(Debug, Deserialize)]
-struct WorkflowFile {
-    #[serde(default)]
-    stage: Vec<StageFile>,
-}
-
-#[derive(Debug, Deserialize)]
-struct StageFile {
-    #[serde(default)]
-    statuses: Vec<String>,
-    #[serde(default)]
-    done: bool,
 }
 
 fn load(path: &PathBuf, workflow: Option<&PathBuf>) -> anyhow::Result<Loaded> {
@@ -297,13 +280,18 @@ fn load(path: &PathBuf, workflow: Option<&PathBuf>) -> anyhow::Result<Loaded> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let ingested = ingest_str(&text, &IngestOptions::default())
         .with_context(|| format!("reading JIRA data from {}", path.display()))?;
-    let done_statuses = match workflow {
-        Some(path) => Some(done_statuses(path)?),
-        None => None,
-    };
-    let offset = FixedOffset::east_opt(ingested.utc_offset_secs)
-        .context("the export's time zone offset is out of range")?;
     let dataset = ingested.dataset;
+    let workflow = match workflow {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Workflow::from_toml(&text).with_context(|| format!("workflow {}", path.display()))?
+        }
+        None => Workflow::from_categories(&dataset.statuses),
+    };
+    let options =
+        FlowOptions { utc_offset_secs: ingested.utc_offset_secs, ..FlowOptions::default() };
+    let flows = flow::flows(&dataset.issues, &workflow, &options);
     let last_activity = dataset
         .issues
         .iter()
@@ -313,92 +301,53 @@ fn load(path: &PathBuf, workflow: Option<&PathBuf>) -> anyhow::Result<Loaded> {
                 .chain(issue.status_history.iter().map(|change| change.at))
         })
         .max()
-        .map(|at| at.with_timezone(&offset).date_naive())
+        .map(|at| options.day(at))
         .with_context(|| format!("{} holds no issues", path.display()))?;
-    Ok(Loaded { dataset, done_statuses, offset, last_activity })
-}
-
-fn done_statuses(path: &PathBuf) -> anyhow::Result<BTreeSet<String>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let workflow: WorkflowFile =
-        toml::from_str(&text).with_context(|| format!("reading workflow {}", path.display()))?;
-    let Some(first_done) = workflow.stage.iter().position(|stage| stage.done) else {
-        bail!("workflow {} has no stage with done = true", path.display());
-    };
-    Ok(workflow.stage[first_done..]
-        .iter()
-        .flat_map(|stage| stage.statuses.iter().map(|status| status.to_lowercase()))
-        .collect())
+    Ok(Loaded { dataset, flows, last_activity })
 }
 
 impl Loaded {
-    fn is_done_status(&self, status: &str) -> bool {
-        match &self.done_statuses {
-            Some(done) => done.contains(&status.to_lowercase()),
-            None => self.dataset.statuses.get(status) == Some(&StatusCategory::Done),
-        }
-    }
-
-    fn is_done(&self, issue: &Issue) -> bool {
-        match &self.done_statuses {
-            Some(_) => self.is_done_status(&issue.status),
-            None => issue.is_done(),
-        }
-    }
-
-    /// The day the issue last entered a done status, if it is done now.
-    /// Epics are containers of the work counted, not work items themselves.
-    fn completed_on(&self, issue: &Issue) -> Option<NaiveDate> {
-        if !self.is_done(issue) || issue.issue_type.eq_ignore_ascii_case("epic") {
-            return None;
-        }
-        let mut entered: Option<DateTime<Utc>> = None;
-        for change in &issue.status_history {
-            let was_done = change.from.as_deref().is_some_and(|from| self.is_done_status(from));
-            if self.is_done_status(&change.to) && !was_done {
-                entered = Some(change.at);
-            }
-        }
-        let at = entered.or(issue.resolved).unwrap_or(issue.created);
-        Some(at.with_timezone(&self.offset).date_naive())
-    }
-
+    /// Completed work items per day, from the first issue created to the last
+    /// activity. Epics are left out: they contain the work counted.
     fn history(&self) -> History {
-        let days: Vec<NaiveDate> =
-            self.dataset.issues.iter().filter_map(|issue| self.completed_on(issue)).collect();
-        let first = self
+        let work: Vec<IssueFlow> = self
             .dataset
             .issues
             .iter()
-            .map(|issue| issue.created.with_timezone(&self.offset).date_naive())
-            .chain(days.iter().copied())
-            .min()
-            .unwrap_or(self.last_activity);
-        let length = (self.last_activity - first).num_days().max(0) as usize + 1;
-        let mut daily = vec![0u32; length];
-        for day in days {
-            let index = (day - first).num_days();
-            if let Some(slot) = usize::try_from(index).ok().and_then(|index| daily.get_mut(index)) {
-                *slot += 1;
-            }
+            .zip(&self.flows)
+            .filter(|(issue, _)| !issue.issue_type.eq_ignore_ascii_case("epic"))
+            .map(|(_, flow)| flow.clone())
+            .collect();
+        let first = work.iter().map(|flow| flow.created).min().unwrap_or(self.last_activity);
+        match DateRange::new(first.min(self.last_activity), self.last_activity) {
+            Some(range) => History {
+                start: range.start,
+                daily: flow::daily_throughput_from_flows(&work, range)
+                    .into_iter()
+                    .map(|(_, count)| count)
+                    .collect(),
+            },
+            None => History { start: self.last_activity, daily: vec![0] },
         }
-        History { start: first, daily }
     }
 
     /// Open child issues of the epic and its due date.
     fn epic_remaining(&self, key: &IssueKey) -> anyhow::Result<(u32, Option<NaiveDate>)> {
         let epic = self.dataset.issue(key);
-        let children: Vec<&Issue> = self
+        let children: Vec<&IssueFlow> = self
             .dataset
             .issues
             .iter()
-            .filter(|issue| issue.epic.as_ref() == Some(key) || issue.parent.as_ref() == Some(key))
+            .zip(&self.flows)
+            .filter(|(issue, _)| {
+                issue.epic.as_ref() == Some(key) || issue.parent.as_ref() == Some(key)
+            })
+            .map(|(_, flow)| flow)
             .collect();
         if epic.is_none() && children.is_empty() {
             bail!("epic {key} is not in the input");
         }
-        let open = children.iter().filter(|issue| !self.is_done(issue)).count();
+        let open = children.iter().filter(|flow| flow.completed.is_none()).count();
         Ok((u32::try_from(open).unwrap_or(u32::MAX), epic.and_then(|epic| epic.due)))
     }
 }
