@@ -37,6 +37,9 @@ pub struct IssuesDelta {
     /// True when `since` was absent or too old, so the client must replace
     /// everything it holds rather than merge.
     pub full: bool,
+    /// More changes remain: ask again with `cursor` (deltas are capped by `limit`).
+    #[serde(default)]
+    pub has_more: bool,
     /// When the proxy last finished a successful sync with JIRA.
     pub data_as_of: Option<DateTime<Utc>>,
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod alerts;
 pub mod ask;
+pub mod common;
 pub mod config;
 pub mod dashboard;
 pub mod forecast;

@@ -1,0 +1,94 @@
+//! `GET /api/v1/issues?since=CURSOR`: issues changed and deleted since the
+//! cursor, and the next cursor. The body is assembled from the normalised
+//! JSON the store holds, without re-encoding, which keeps deltas cheap.
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use crate::error::{ApiError, AppQuery};
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/issues", get(list))
+}
+
+/// Issues per response unless `limit` says otherwise.
+const DEFAULT_LIMIT: usize = 20_000;
+
+#[derive(Debug, Deserialize)]
+struct Params {
+    since: Option<String>,
+    limit: Option<usize>,
+    #[serde(default)]
+    wait: bool,
+}
+
+/// A cursor is `<store epoch>.<change sequence>`; one from another store
+/// (or a reset one) yields a full answer.
+fn parse_cursor(cursor: &str, epoch: &str) -> Result<Option<i64>, ApiError> {
+    let (cursor_epoch, seq) = cursor
+        .split_once('.')
+        .ok_or_else(|| ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued")))?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued")))?;
+    Ok((cursor_epoch == epoch).then_some(seq))
+}
+
+async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>) -> Result<Response, ApiError> {
+    super::freshen(&state, params.wait).await;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100_000);
+    let store = state.store.clone();
+    let since = params.since.clone();
+    let (rows, epoch, since_seq) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let epoch = store.epoch()?;
+        let since_seq = match since.as_deref().filter(|s| !s.is_empty()) {
+            Some(cursor) => parse_cursor(cursor, &epoch)?,
+            None => None,
+        };
+        let last = store.last_seq()?;
+        // A cursor ahead of the store means the store was replaced: start over.
+        let since_seq = since_seq.filter(|seq| *seq <= last);
+        Ok((store.delta(since_seq, limit)?, epoch, since_seq))
+    })
+    .await
+    .map_err(|err| ApiError::Internal(err.to_string()))??;
+    let data_as_of = state.sync.data_as_of();
+    let mut body = String::with_capacity(rows.issues.iter().map(String::len).sum::<usize>() + 256);
+    body.push_str("{\"issues\":[");
+    for (idx, issue) in rows.issues.iter().enumerate() {
+        if idx > 0 {
+            body.push(',');
+        }
+        body.push_str(issue);
+    }
+    body.push_str("],\"deleted\":");
+    body.push_str(&serde_json::to_string(&rows.deleted).unwrap_or_else(|_| "[]".into()));
+    body.push_str(",\"cursor\":");
+    body.push_str(&serde_json::to_string(&format!("{epoch}.{}", rows.last_seq)).unwrap_or_default());
+    body.push_str(",\"full\":");
+    body.push_str(if since_seq.is_none() { "true" } else { "false" });
+    body.push_str(",\"has_more\":");
+    body.push_str(if rows.has_more { "true" } else { "false" });
+    body.push_str(",\"data_as_of\":");
+    body.push_str(&serde_json::to_string(&data_as_of).unwrap_or_else(|_| "null".into()));
+    body.push('}');
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_of_another_store_mean_start_over() {
+        assert_eq!(parse_cursor("abc.12", "abc").unwrap(), Some(12));
+        assert_eq!(parse_cursor("xyz.12", "abc").unwrap(), None);
+        assert!(parse_cursor("12", "abc").is_err());
+        assert!(parse_cursor("abc.x", "abc").is_err());
+    }
+}

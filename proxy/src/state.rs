@@ -1,0 +1,80 @@
+//! What every handler shares: configuration, the store, the sync engine's
+//! handle, the outgoing-call limiter and the clock.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use director_core::api::{CallCount, SyncStatus};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::rate_limit::Limiter;
+use crate::store::{Purpose, Store};
+use crate::sync::SyncHandle;
+
+/// Shared application state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The sync engine.
+    pub sync: SyncHandle,
+    /// The JIRA call limiter (for status).
+    pub limiter: Limiter,
+    /// The proxy's clock.
+    pub clock: Clock,
+    /// Folder of the built dashboard.
+    pub dist: PathBuf,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("dist", &self.dist).finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Freshness, cost and rate-limit state, from the store, the engine and
+    /// the limiter (`GET /api/v1/sync/status`, `claudedirector status`).
+    pub fn sync_status(&self) -> Result<SyncStatus, crate::store::Error> {
+        let state = self;
+        let now = state.clock.now();
+        let today = now.with_timezone(&state.config.org.time_zone).date_naive();
+        let engine = state.sync.state();
+        let last = state.store.last_success()?;
+        let last_success = last.and_then(|run| run.finished);
+        let calls = state.store.calls_on(today)?;
+        let calls_today: Vec<CallCount> = Purpose::ALL
+            .iter()
+            .map(|purpose| CallCount {
+                purpose: purpose.as_str().to_owned(),
+                calls: calls.iter().find(|(p, _)| p == purpose).map_or(0, |(_, n)| *n),
+            })
+            .collect();
+        let used: u64 = calls.iter().map(|(_, n)| n).sum();
+        let limiter = state.limiter.state(today);
+        let mut rate_limit = limiter.describe();
+        if used >= state.config.sync.daily_budget {
+            rate_limit = "budget spent".into();
+        }
+        let stale = last_success
+            .is_none_or(|at| (now - at).to_std().unwrap_or_default() > state.config.sync.fresh_for);
+        let mut last_error = engine.last_error.clone();
+        if last_error.is_none() && stale && used >= state.config.sync.daily_budget {
+            last_error = Some("daily JIRA call budget is spent; serving stored data".into());
+        }
+        Ok(SyncStatus {
+            last_success,
+            running: engine.running_since.is_some(),
+            next_scheduled: engine.next_scheduled.map(|(at, _)| at),
+            data_age_seconds: last_success.map(|at| (now - at).num_seconds().max(0)),
+            calls_today,
+            budget_left: Some(state.config.sync.daily_budget.saturating_sub(used)),
+            rate_limit,
+            last_error,
+            issues_stored: state.store.issue_count()?,
+        })
+    }
+}
