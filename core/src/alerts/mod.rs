@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Dataset, Issue, IssueKey, Priority, StatusCategory, TeamId};
-use crate::risk::signals::{self, Index, SAMPLE_DAYS};
+use crate::risk::signals::{self, Index};
 
 /// Errors of alert state changes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -368,12 +368,9 @@ fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -
 }
 
 fn team_conditions(ix: &Index<'_>, team: &TeamId, issues: &[usize], now: DateTime<Utc>, opts: &AlertOptions, res: &mut Vec<Condition>) {
-    if let Some(sprint) = ix.active_sprint(team, issues, now) {
-        let members = ix.sprint_members(issues, sprint.id, now);
-        let remaining: Vec<usize> = members.into_iter().filter(|&i| ix.is_open_at(ix.issue(i), now)).collect();
-        let days_left = sprint.end.map_or(0.0, |end| signals::days_between(now, end).max(0.0));
-        let samples: Vec<f64> = ix.daily_throughput(issues, now, SAMPLE_DAYS).into_iter().map(f64::from).collect();
-        if let Some(odds) = signals::completion_probability(&samples, remaining.len(), days_left) {
+    if let Some(running) = ix.sprint_odds(team, issues, now) {
+        let (sprint, remaining) = (running.sprint, running.remaining);
+        if let Some(odds) = running.odds {
             if odds < opts.sprint_probability_below {
                 let severity = if odds < opts.sprint_probability_below / 2.0 { Severity::High } else { Severity::Medium };
                 res.push(Condition {

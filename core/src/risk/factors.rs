@@ -228,16 +228,16 @@ fn sprint(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) 
     let Some(team) = scope.team else {
         return no_sprint("No team, so no sprint.");
     };
-    let Some(sprint) = ix.active_sprint(team, scope.team_issues, t) else {
+    let Some(running) = ix.sprint_odds(team, scope.team_issues, t) else {
         return no_sprint("No sprint is running.");
     };
-    let members = ix.sprint_members(scope.issues, sprint.id, t);
+    let sprint = running.sprint;
+    // Scope is the team's issues, so the sprint's members are the ones in scope.
+    let members = running.members;
+    let remaining = running.remaining;
+    let days_left = running.days_left;
     let start = sprint.start.unwrap_or(t);
-    let remaining: Vec<usize> = members.iter().copied().filter(|&i| ix.is_open_at(ix.issue(i), t)).collect();
-    let days_left = sprint.end.map_or(0.0, |end| signals::days_between(t, end).max(0.0));
-    let samples = ix.daily_throughput(scope.team_issues, t, SAMPLE_DAYS);
-    let samples: Vec<f64> = samples.into_iter().map(f64::from).collect();
-    let completion = match signals::completion_probability(&samples, remaining.len(), days_left) {
+    let completion = match running.odds {
         None => Signal::new(
             FactorKind::SprintCompletion,
             0.0,
@@ -322,7 +322,7 @@ fn cross_team(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig
         Some(&(blocked, blocker)) => {
             let other = ix.issue(blocker);
             let team = other.team.as_ref().map_or_else(String::new, |tm| format!(" ({tm})"));
-            let more = if pairs.len() > 1 { format!("; {} more", plural(pairs.len() - 1, "wait", "waits")) } else { String::new() };
+            let more = if pairs.len() > 1 { format!("; {}", plural(pairs.len() - 1, "more wait", "more waits")) } else { String::new() };
             format!("{} waits on {}{team}, not done{more}.", ix.issue(blocked).key, other.key)
         }
     };

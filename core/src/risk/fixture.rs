@@ -129,15 +129,24 @@ fn sprint(id: u64, board: u64, name: &str, start_day: i64, closed: bool) -> Spri
 
 /// Done items spread over the last `days` days: one every `every` days,
 /// cycle times cycling through `cycle` days.
+/// Those finished during the previous sprint (days −18 to −4) were planned into it.
 fn history(prefix: &str, team: &str, first: u32, n: u32, every: f64, cycle: &[f64], epic_key: Option<&str>) -> Vec<Issue> {
+    let closed_sprint = match team {
+        "Alpha" => 102,
+        "Bravo" => 201,
+        _ => 301,
+    };
     (0..n)
         .map(|i| {
             let done = -1.0 - every * f64::from(i);
             let took = cycle[i as usize % cycle.len()];
-            let res = moved(
-                issue(&format!("{prefix}-{}", first + i), team, done - took - 3.0),
-                &[("In Progress", done - took), ("Done", done)],
-            );
+            let in_previous_sprint = (-17.5..-4.0).contains(&done);
+            let created = if in_previous_sprint { (done - took - 3.0).min(-19.0) } else { done - took - 3.0 };
+            let mut res = issue(&format!("{prefix}-{}", first + i), team, created);
+            if in_previous_sprint {
+                res = in_sprints(res, &[closed_sprint], -18.5);
+            }
+            let res = moved(res, &[("In Progress", done - took), ("Done", done)]);
             match epic_key {
                 Some(e) if i % 3 == 0 => under(res, e),
                 _ => res,

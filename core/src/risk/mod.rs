@@ -13,7 +13,7 @@
 //! config can carry it) with documented defaults. The trend compares with the
 //! same computation as of one week earlier, from the same dataset.
 
-mod factors;
+pub(crate) mod factors;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod graph;

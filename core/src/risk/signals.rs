@@ -246,6 +246,17 @@ impl<'a> Index<'a> {
         issues.iter().copied().filter(|&idx| sprints_at(self.issue(idx), t).contains(&sprint)).collect()
     }
 
+    /// The running sprint of `team` at `t` with its remaining items and completion odds.
+    pub(crate) fn sprint_odds(&self, team: &TeamId, issues: &[usize], t: DateTime<Utc>) -> Option<SprintOdds<'a>> {
+        let sprint = self.active_sprint(team, issues, t)?;
+        let members = self.sprint_members(issues, sprint.id, t);
+        let remaining: Vec<usize> = members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
+        let days_left = sprint.end.map_or(0.0, |end| days_between(t, end).max(0.0));
+        let samples: Vec<f64> = self.daily_throughput(issues, t, SAMPLE_DAYS).into_iter().map(f64::from).collect();
+        let odds = completion_probability(&samples, remaining.len(), days_left);
+        Some(SprintOdds { sprint, members, remaining, days_left, odds })
+    }
+
     /// Open issues at `t` that wait on an unfinished issue of another team: (blocked, blocker).
     pub(crate) fn cross_team_blockers(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<(usize, usize)> {
         let mut res = Vec::new();
@@ -268,6 +279,17 @@ impl<'a> Index<'a> {
         }
         res
     }
+}
+
+/// A running sprint and its odds of finishing.
+#[derive(Debug, Clone)]
+pub(crate) struct SprintOdds<'a> {
+    pub(crate) sprint: &'a Sprint,
+    pub(crate) members: Vec<usize>,
+    pub(crate) remaining: Vec<usize>,
+    pub(crate) days_left: f64,
+    /// `None` without throughput history.
+    pub(crate) odds: Option<f64>,
 }
 
 pub(crate) fn is_epic(issue: &Issue) -> bool {

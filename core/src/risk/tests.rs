@@ -162,8 +162,9 @@ proptest! {
         let (score, factors) = score_signals(&signals, &cfg);
         prop_assert!(score <= 100);
         prop_assert_eq!(factors.iter().map(|f| f.points).sum::<u32>(), score);
+        // Reported weights are rounded to 0.01, so allow for ten such roundings.
         let exact: f64 = factors.iter().zip(&signals).map(|(f, s)| f.weight * s.severity.unwrap_or(0.0)).sum();
-        prop_assert!((f64::from(score) - exact).abs() <= 0.5 + 0.01, "{} vs {}", score, exact);
+        prop_assert!((f64::from(score) - exact).abs() <= 0.5 + 0.06, "{} vs {}", score, exact);
     }
 
     #[test]
