@@ -62,7 +62,7 @@ impl Xoshiro256StarStar {
     }
 
     /// The next 64 random bits.
-    #[inline]
+    #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
         let res = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
@@ -114,7 +114,7 @@ impl UniformIndex {
 
     /// Maps 32 random bits to the range, or `None` when they fall in the
     /// rejected sliver (probability below `bound / 2^32`).
-    #[inline]
+    #[inline(always)]
     fn map(&self, bits: u32) -> Option<u32> {
         let product = u64::from(bits) * u64::from(self.bound);
         if (product as u32) < self.threshold {
@@ -134,7 +134,7 @@ impl UniformIndex {
     }
 
     /// Two independent uniform draws from one 64-bit output (high half first).
-    #[inline]
+    #[inline(always)]
     pub fn sample_pair(&self, rng: &mut Xoshiro256StarStar) -> (u32, u32) {
         let bits = rng.next_u64();
         let first = match self.map((bits >> 32) as u32) {

@@ -30,29 +30,95 @@ pub(crate) struct DaySampler {
 
 #[derive(Debug, Clone)]
 enum SamplerKind {
-    /// All ordered pairs `(a, b)` of history days; one index draws two days.
-    Pairs { pairs: Vec<[u32; 2]>, index: UniformIndex },
-    /// Long histories: one index per day.
-    Singles { days: Vec<u32>, index: UniformIndex },
+    Pairs(PairTable),
+    Singles(SingleDays),
+}
+
+/// A source of four-day blocks. The "when" loop only needs a block's total
+/// until the last block, so a block is drawn as a cheap handle plus its sum,
+/// and expanded into days only when needed.
+trait BlockSource {
+    type Handle: Copy;
+    fn draw(&self, rng: &mut Xoshiro256StarStar) -> (Self::Handle, u64);
+    fn days(&self, handle: Self::Handle) -> [u32; 4];
+}
+
+/// All ordered pairs `(a, b)` of history days, stored as `[a, a + b]` so one
+/// load gives a pair's total; one index draws two days.
+#[derive(Debug, Clone)]
+struct PairTable {
+    first_and_sum: Vec<[u32; 2]>,
+    index: UniformIndex,
+}
+
+impl BlockSource for PairTable {
+    type Handle = (usize, usize);
+
+    #[inline(always)]
+    fn draw(&self, rng: &mut Xoshiro256StarStar) -> ((usize, usize), u64) {
+        let (first, second) = self.index.sample_pair(rng);
+        let (first, second) = (first as usize, second as usize);
+        let sum =
+            u64::from(self.first_and_sum[first][1]) + u64::from(self.first_and_sum[second][1]);
+        ((first, second), sum)
+    }
+
+    #[inline(always)]
+    fn days(&self, (first, second): (usize, usize)) -> [u32; 4] {
+        let [a, ab] = self.first_and_sum[first];
+        let [c, cd] = self.first_and_sum[second];
+        [a, ab - a, c, cd - c]
+    }
+}
+
+/// Long histories: one index per day.
+#[derive(Debug, Clone)]
+struct SingleDays {
+    days: Vec<u32>,
+    index: UniformIndex,
+}
+
+impl BlockSource for SingleDays {
+    type Handle = [u32; 4];
+
+    #[inline(always)]
+    fn draw(&self, rng: &mut Xoshiro256StarStar) -> ([u32; 4], u64) {
+        let (a, b) = self.index.sample_pair(rng);
+        let (c, d) = self.index.sample_pair(rng);
+        let block = [
+            self.days[a as usize],
+            self.days[b as usize],
+            self.days[c as usize],
+            self.days[d as usize],
+        ];
+        (block, block.iter().map(|&day| u64::from(day)).sum())
+    }
+
+    #[inline(always)]
+    fn days(&self, block: [u32; 4]) -> [u32; 4] {
+        block
+    }
 }
 
 impl DaySampler {
     /// `history` must not be empty (callers hold a validated [`super::Throughput`]).
+    /// Daily counts are capped so a pair's total fits in a `u32`.
     pub(crate) fn new(history: &[u32]) -> DaySampler {
         let kind = if history.len() <= PAIR_TABLE_MAX_DAYS {
-            let mut pairs = Vec::with_capacity(history.len() * history.len());
+            let mut first_and_sum = Vec::with_capacity(history.len() * history.len());
             for &first in history {
                 for &second in history {
-                    pairs.push([first, second]);
+                    let first = first.min(u32::MAX / 2);
+                    first_and_sum.push([first, first + second.min(u32::MAX / 2)]);
                 }
             }
-            let index = UniformIndex::new(pairs.len() as u32);
-            SamplerKind::Pairs { pairs, index }
+            let index = UniformIndex::new(first_and_sum.len() as u32);
+            SamplerKind::Pairs(PairTable { first_and_sum, index })
         } else {
-            SamplerKind::Singles {
+            SamplerKind::Singles(SingleDays {
                 days: history.to_vec(),
                 index: UniformIndex::new(history.len() as u32),
-            }
+            })
         };
         DaySampler { kind }
     }
@@ -61,17 +127,8 @@ impl DaySampler {
     #[inline]
     pub(crate) fn block(&self, rng: &mut Xoshiro256StarStar) -> [u32; 4] {
         match &self.kind {
-            SamplerKind::Pairs { pairs, index } => {
-                let (first, second) = index.sample_pair(rng);
-                let [a, b] = pairs[first as usize];
-                let [c, d] = pairs[second as usize];
-                [a, b, c, d]
-            }
-            SamplerKind::Singles { days, index } => {
-                let (a, b) = index.sample_pair(rng);
-                let (c, d) = index.sample_pair(rng);
-                [days[a as usize], days[b as usize], days[c as usize], days[d as usize]]
-            }
+            SamplerKind::Pairs(table) => table.days(table.draw(rng).0),
+            SamplerKind::Singles(singles) => singles.days(singles.draw(rng).0),
         }
     }
 }
@@ -132,6 +189,24 @@ pub(crate) fn when_days(
     counts: &mut Counts,
 ) -> u32 {
     counts.reset(max_days as usize + 1);
+    match &sampler.kind {
+        SamplerKind::Pairs(table) => {
+            when_days_from(table, remaining, max_days, trials, seed, counts)
+        }
+        SamplerKind::Singles(singles) => {
+            when_days_from(singles, remaining, max_days, trials, seed, counts)
+        }
+    }
+}
+
+fn when_days_from<S: BlockSource>(
+    source: &S,
+    remaining: u32,
+    max_days: u32,
+    trials: u32,
+    seed: u64,
+    counts: &mut Counts,
+) -> u32 {
     let mut seeds = TrialSeeds::new(seed);
     let target = u64::from(remaining);
     let mut censored = 0;
@@ -147,11 +222,7 @@ pub(crate) fn when_days(
             if day >= max_days {
                 break None;
             }
-            let block = sampler.block(&mut rng);
-            let block_sum = u64::from(block[0])
-                + u64::from(block[1])
-                + u64::from(block[2])
-                + u64::from(block[3]);
+            let (handle, block_sum) = source.draw(&mut rng);
             if done + block_sum < target {
                 done += block_sum;
                 day += 4;
@@ -159,7 +230,7 @@ pub(crate) fn when_days(
             }
             // The target is reached inside this block: find the day.
             let mut finish = day;
-            for count in block {
+            for count in source.days(handle) {
                 finish += 1;
                 done += u64::from(count);
                 if done >= target {
@@ -197,11 +268,10 @@ pub(crate) fn how_many_items(
         let mut rng = seeds.next_trial();
         let mut total = 0u64;
         for _ in 0..full_blocks {
-            let block = sampler.block(&mut rng);
-            total += u64::from(block[0])
-                + u64::from(block[1])
-                + u64::from(block[2])
-                + u64::from(block[3]);
+            total += match &sampler.kind {
+                SamplerKind::Pairs(table) => table.draw(&mut rng).1,
+                SamplerKind::Singles(singles) => singles.draw(&mut rng).1,
+            };
         }
         if rest > 0 {
             let block = sampler.block(&mut rng);
