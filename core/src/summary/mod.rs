@@ -255,7 +255,7 @@ fn trend_words(delta: Option<i32>, direction: TrendDirection) -> String {
     }
 }
 
-fn epic_forecast(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) -> Option<EpicForecast> {
+pub(crate) fn epic_forecast_at(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) -> Option<EpicForecast> {
     let issue = ix.issue(epic);
     let children = ix.children.get(issue.key.as_str())?;
     let team_issues = issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
@@ -420,7 +420,7 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
     let epics: Vec<EpicForecast> = epic_order
         .iter()
         .filter_map(|e| ix.by_key.get(e.epic.as_str()).copied())
-        .filter_map(|e| epic_forecast(&ix, e, t))
+        .filter_map(|e| epic_forecast_at(&ix, e, t))
         .take(opts.top_epics)
         .collect();
 
