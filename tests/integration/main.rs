@@ -1,1 +1,5 @@
-fn main() {}
+//! Integration tests: the proxy against the simulated JIRA over real HTTP.
+
+mod api;
+mod resilience;
+mod sync;

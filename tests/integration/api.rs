@@ -1,0 +1,104 @@
+//! The `/api/v1` surface over HTTP: deltas since a cursor, teams, sprints,
+//! sync status and manual sync, and the error body shape.
+
+use std::sync::Arc;
+
+use director_core::api::{IssuesDelta, SyncStatus, TeamsResponse};
+use director_proxy::config::Flavor;
+use director_sim::Preset;
+use director_tests::{config_for, sim_options, start_proxy, start_sim};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deltas_since_a_cursor_carry_changes_and_deletions() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let client = reqwest::Client::new();
+    // wait=true: the first look syncs (the store is empty, so stale) and waits.
+    let all: IssuesDelta = client.get(proxy.url("/api/v1/issues?wait=true")).send().await.unwrap().json().await.unwrap();
+    assert!(all.full);
+    assert_eq!(all.issues.len(), sim.issue_ids_and_updated().len());
+    assert!(all.data_as_of.is_some());
+
+    let truth = sim.issue_ids_and_updated();
+    let (_, changed_key, _) = &truth[0];
+    let (deleted_id, deleted_key, _) = &truth[1];
+    sim.update_issue(changed_key);
+    sim.delete_issue(deleted_key);
+    let report: serde_json::Value =
+        client.post(proxy.url("/api/v1/sync?full=true&wait=true")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+
+    let delta: IssuesDelta = client
+        .get(proxy.url(&format!("/api/v1/issues?since={}", all.cursor)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!delta.full);
+    let keys: Vec<&str> = delta.issues.iter().map(|issue| issue.key.as_str()).collect();
+    assert_eq!(keys, vec![changed_key.as_str()]);
+    assert_eq!(delta.deleted.iter().map(|id| id.0.as_str()).collect::<Vec<_>>(), vec![deleted_id.as_str()]);
+    let empty: IssuesDelta = client
+        .get(proxy.url(&format!("/api/v1/issues?since={}", delta.cursor)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(empty.issues.is_empty() && empty.deleted.is_empty());
+
+    // A cursor from another store means start over.
+    let other: IssuesDelta =
+        client.get(proxy.url("/api/v1/issues?since=ffff.3")).send().await.unwrap().json().await.unwrap();
+    assert!(other.full);
+    assert_eq!(other.issues.len(), sim.issue_ids_and_updated().len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_sprints_and_status_describe_the_store() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let teams: TeamsResponse = reqwest::get(proxy.url("/api/v1/teams")).await.unwrap().json().await.unwrap();
+    assert_eq!(teams.teams.len(), sim.teams().len());
+    let total: u64 = teams.teams.iter().map(|team| team.issues).sum();
+    assert_eq!(total as usize, sim.issue_ids_and_updated().len());
+    for team in &teams.teams {
+        assert_eq!(team.issues, team.to_do + team.in_progress + team.done, "{team:?}");
+    }
+    let sprints: serde_json::Value = reqwest::get(proxy.url("/api/v1/sprints")).await.unwrap().json().await.unwrap();
+    assert!(!sprints["sprints"].as_array().unwrap().is_empty(), "{sprints}");
+    let status: SyncStatus = reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
+    assert!(status.last_success.is_some());
+    assert!(!status.running);
+    assert_eq!(status.issues_stored as usize, sim.issue_ids_and_updated().len());
+    let manual = status.calls_today.iter().find(|count| count.purpose == "manual").unwrap();
+    assert!(manual.calls > 0);
+    assert_eq!(status.budget_left, Some(1_000_000 - status.calls_today.iter().map(|c| c.calls).sum::<u64>()));
+    assert!(status.next_scheduled.is_some());
+    assert_eq!(status.rate_limit, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_use_one_json_shape() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    for (path, status, code) in [
+        ("/api/v1/issues?since=garbage", 400, "bad_request"),
+        ("/api/v1/issues?limit=minus", 400, "bad_request"),
+        ("/api/v1/nothing-here", 404, "not_found"),
+    ] {
+        let response = reqwest::get(proxy.url(path)).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let body: director_core::api::ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.error.code, code, "{path}");
+        assert!(!body.error.message.is_empty());
+    }
+    let health = reqwest::get(proxy.url("/healthz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let page = reqwest::get(proxy.url("/")).await.unwrap().text().await.unwrap();
+    assert!(page.contains("dashboard has not been built"), "{page}");
+}

@@ -1,0 +1,128 @@
+//! Sync correctness against the simulated JIRA: initial and incremental runs
+//! end equal to the site, deletions are found by the reconcile, far time
+//! zones, Data Center paging and changelogs past the embedded cap.
+
+use std::sync::Arc;
+
+use director_proxy::config::Flavor;
+use director_proxy::store::Purpose;
+use director_sim::{Preset, SimOptions};
+use director_tests::{assert_store_matches_sim, config_for, sim_options, start_proxy, start_sim, store_differences};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_and_incremental_sync_equal_the_site() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let first = proxy.sync(false).await;
+    assert!(first.ok, "{first:?}");
+    assert!(first.changed > 100, "{first:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+
+    let teams = sim.teams();
+    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(5).collect();
+    for key in &keys {
+        sim.update_issue(key);
+    }
+    let created = sim.create_issue(&teams[0].project_key);
+    assert!(!created.is_empty());
+    sim.clear_request_log();
+    let second = proxy.sync(false).await;
+    assert!(second.ok, "{second:?}");
+    assert!(!second.full);
+    // Five updated plus one created; the overlap window may re-read a few, which must not count.
+    assert_eq!(second.changed, 6, "{second:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    // A narrow window is one detailed page: no ids pass, no field list again.
+    let searches = sim.request_log().iter().filter(|r| r.path.contains("/search")).count();
+    assert_eq!(searches, 1, "{:?}", sim.request_log());
+
+    // Nothing changed: nothing counts as changed, and no issue is rewritten.
+    let seq = proxy.state.store.last_seq().unwrap();
+    let third = proxy.sync(false).await;
+    assert_eq!(third.changed, 0, "{third:?}");
+    assert_eq!(proxy.state.store.last_seq().unwrap(), seq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletions_are_found_by_the_full_reconcile() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let victims: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(3).take(2).collect();
+    for key in &victims {
+        sim.delete_issue(key);
+    }
+    // An incremental run cannot see deletions...
+    assert!(proxy.sync(false).await.ok);
+    assert_eq!(store_differences(&proxy.state, &sim).len(), 2);
+    // ...the reconcile does.
+    let full = proxy.sync(true).await;
+    assert!(full.ok && full.full, "{full:?}");
+    assert_eq!(full.deleted, 2, "{full:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    let calls = proxy.state.store.calls_on(proxy.state.clock.now().date_naive()).unwrap();
+    assert!(calls.iter().any(|(purpose, n)| *purpose == Purpose::Manual && *n > 0), "{calls:?}");
+}
+
+async fn sync_in_time_zone(zone: &str) {
+    let options = SimOptions { user_time_zone: zone.into(), ..sim_options(Preset::Tiny) };
+    let sim = Arc::new(start_sim(options).await.unwrap());
+    let mut config = config_for(&sim, Flavor::Cloud);
+    config.org.time_zone = zone.parse().unwrap();
+    let proxy = start_proxy(&sim, config).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
+    for key in &keys {
+        sim.update_issue(key);
+    }
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.changed, 3, "{zone}: {report:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_sync_works_fourteen_hours_ahead_of_utc() {
+    sync_in_time_zone("Pacific/Kiritimati").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_sync_works_ten_hours_behind_utc() {
+    sync_in_time_zone("America/Adak").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_paging_and_bearer_auth() {
+    let options = SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
+    let sim = Arc::new(start_sim(options).await.unwrap());
+    let mut config = config_for(&sim, Flavor::Datacenter);
+    config.jira.page_size = 40;
+    let proxy = start_proxy(&sim, config).await.unwrap();
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    assert!(sim.request_log().iter().any(|r| r.path == "/rest/api/2/search"));
+    assert!(sim.request_log().iter().all(|r| r.identity.as_deref() == Some("pat")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changelogs_past_the_embedded_cap_are_completed() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let (id, key, _) = sim.issue_ids_and_updated().into_iter().next().unwrap();
+    for _ in 0..60 {
+        sim.update_issue(&key);
+    }
+    assert!(proxy.sync(false).await.ok);
+    assert_store_matches_sim(&proxy.state, &sim);
+    let stored = proxy.state.store.raw_issues().unwrap();
+    let (_, _, _, changelog) = stored.iter().find(|(stored_id, ..)| *stored_id == id).unwrap();
+    let histories: Vec<serde_json::Value> = serde_json::from_str(changelog).unwrap();
+    assert!(histories.len() > 60, "only {} histories stored for {key}", histories.len());
+    let fetched = sim
+        .request_log()
+        .iter()
+        .any(|r| r.path.contains("/changelog"));
+    assert!(fetched, "no changelog call was made");
+}
