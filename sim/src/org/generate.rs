@@ -321,7 +321,7 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
     let next_issue_id = 10000 + issues.len() as u64;
 
     settle_epics(&mut issues, &starts, now, &mut next_history_id);
-    let next_link_id = link_blockers(&mut issues, &mut root.fork(4));
+    link_blockers(&mut issues, &mut root.fork(4));
 
     let mut org = Org {
         teams,
@@ -341,7 +341,6 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
         sprint_index: HashMap::new(),
         next_issue_id,
         next_history_id,
-        next_link_id,
         next_sprint_id,
         me: 0,
     };
@@ -668,7 +667,7 @@ fn settle_epics(
 }
 
 /// Cross-team `blocks` links between issues created around the same time.
-fn link_blockers(issues: &mut [Issue], rng: &mut Rng) -> u64 {
+fn link_blockers(issues: &mut [Issue], rng: &mut Rng) {
     let mut next_link = 10000u64;
     let n = issues.len();
     for i in 0..n {
@@ -695,7 +694,6 @@ fn link_blockers(issues: &mut [Issue], rng: &mut Rng) -> u64 {
             }
         }
     }
-    next_link
 }
 
 #[cfg(test)]

@@ -318,7 +318,6 @@ pub(crate) struct Org {
     pub(crate) sprint_index: HashMap<u64, usize>,
     pub(crate) next_issue_id: u64,
     pub(crate) next_history_id: u64,
-    pub(crate) next_link_id: u64,
     pub(crate) next_sprint_id: u64,
     /// The user the API credentials belong to.
     pub(crate) me: u32,

@@ -293,3 +293,6 @@ pub(crate) fn number(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -163,6 +163,11 @@ pub(crate) async fn jql_post(
     body: Result<Json<SearchRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     match body {
+        // The enhanced search's body (`SearchAndReconcileRequestBean`) has no `startAt` or `validateQuery`.
+        Ok(Json(req)) if req.start_at.is_some() || req.validate_query.is_some() => {
+            let field = if req.start_at.is_some() { "startAt" } else { "validateQuery" };
+            error(StatusCode::BAD_REQUEST, &format!("Invalid request payload. Refer to the REST API documentation and try again. (Unrecognized field \"{field}\")"))
+        }
         Ok(Json(req)) => enhanced(&site, &uri, req, mutate.is_some()),
         Err(e) => error(
             StatusCode::BAD_REQUEST,
