@@ -391,6 +391,23 @@ fn build(
     }
     statuses.extend(listed);
     statuses.extend(options.statuses.iter().map(|(k, v)| (k.clone(), *v)));
+    // Statuses only seen in histories (renamed or retired since) get a category from their name.
+    let mut guessed: BTreeMap<String, StatusCategory> = BTreeMap::new();
+    for issue in &issues {
+        for change in &issue.status_history {
+            for name in std::iter::once(&change.to).chain(change.from.as_ref()) {
+                if !statuses.contains_key(name) && !guessed.contains_key(name) {
+                    if let Some(category) = guess_category(name) {
+                        guessed.insert(name.clone(), category);
+                    }
+                }
+            }
+        }
+    }
+    for (name, category) in guessed {
+        diagnostics.push(Diagnostic::field(None, "status", format!("status `{name}` appears only in histories; its category is taken from its name: {category:?}")));
+        statuses.insert(name, category);
+    }
 
     let teams = if options.teams.is_empty() {
         let mut projects: Vec<&str> = issues.iter().map(|i| i.project.as_str()).collect();
@@ -503,5 +520,38 @@ fn placeholder() -> Issue {
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+    }
+}
+
+/// A category for a status name JIRA gave no category for, from common words
+/// in status names; `None` when nothing matches.
+pub(crate) fn guess_category(name: &str) -> Option<StatusCategory> {
+    let n = name.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+    if has(&[
+        "done", "closed", "resolved", "complete", "released", "deployed", "finished", "cancel",
+        "won't", "rejected",
+    ]) {
+        Some(StatusCategory::Done)
+    } else if has(&[
+        "progress",
+        "development",
+        "review",
+        "test",
+        "qa",
+        "doing",
+        "block",
+        "verif",
+        "implement",
+        "coding",
+    ]) {
+        Some(StatusCategory::InProgress)
+    } else if has(&[
+        "open", "to do", "todo", "backlog", "new", "inbox", "ready", "selected", "triage",
+        "planned",
+    ]) {
+        Some(StatusCategory::ToDo)
+    } else {
+        None
     }
 }
