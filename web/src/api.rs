@@ -58,9 +58,9 @@ impl Client {
         self.get("/sync/status").await
     }
 
-    /// `POST /sync/refresh`: asks the proxy to sync with JIRA now.
+    /// `POST /sync`: asks the proxy to sync with JIRA now.
     pub async fn refresh(&self) -> Result<(), Error> {
-        let url = self.url("/sync/refresh");
+        let url = self.url("/sync");
         let response = Request::post(&url)
             .send()
             .await

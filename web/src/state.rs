@@ -258,12 +258,15 @@ impl DataCtx {
                     events.insert(0, LiveEvent { kind: kind.clone(), data, received: now_utc() });
                     events.truncate(200);
                 });
-                if kind != "ping" && kind != "heartbeat" {
+                // Progress events only report; the others mean there is
+                // something new to fetch.
+                if kind != "sync_progress" && kind != "sync_started" {
                     self.refresh();
                 }
             },
         );
-        for kind in ["message", "alert", "data_changed", "issues", "sync", "sync_progress", "ping"]
+        for kind in
+            ["message", "alert", "data_changed", "sync_started", "sync_progress", "sync_finished"]
         {
             let _ =
                 source.add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
