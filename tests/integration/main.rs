@@ -3,3 +3,6 @@
 mod api;
 mod resilience;
 mod sync;
+mod contract;
+mod sim_faults;
+mod peer;
