@@ -145,6 +145,15 @@ pub struct Config {
     /// Alert and risk thresholds.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// Webhook intake: limits, batching, what is critical.
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhookConfig,
+    /// Sign-in: users, sessions, CORS.
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
+    /// Notification channels, routing, quiet hours, the Monday summary.
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
     /// Teams: each a name and the JQL that selects its issues.
     #[serde(default, rename = "team")]
     pub teams: Vec<TeamConfig>,
@@ -498,6 +507,9 @@ impl Config {
             org: OrgConfig::default(),
             server: ServerConfig::default(),
             thresholds: Thresholds::default(),
+            webhooks: Default::default(),
+            auth: Default::default(),
+            notify: Default::default(),
             teams,
         }
     }

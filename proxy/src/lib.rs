@@ -15,6 +15,10 @@ pub mod sync;
 pub mod state;
 pub mod error;
 pub mod routes;
+pub mod webhooks;
+pub mod auth;
+pub mod notify;
+pub mod alerting;
 
 pub mod cli;
 
@@ -41,6 +45,12 @@ pub enum StartError {
     /// Serving failed.
     #[error("http server failed")]
     Io(#[from] std::io::Error),
+    /// Sign-in cannot be set up.
+    #[error("cannot set up sign-in")]
+    Auth(#[from] auth::Error),
+    /// Notification channels are misconfigured.
+    #[error("cannot set up notifications")]
+    Notify(#[from] notify::Error),
 }
 
 /// What [`start`] needs besides the config.
@@ -54,6 +64,10 @@ pub struct StartOptions {
     pub clock: Clock,
     /// Folder of the built dashboard; `config.server.dist` when `None`.
     pub dist: Option<PathBuf>,
+    /// Who may use the dashboard and `/api`.
+    pub access: auth::Access,
+    /// Secret webhooks are signed with (`JIRA_WEBHOOK_SECRET`).
+    pub webhook_secret: Option<config::Secret>,
 }
 
 /// Opens the store and starts the sync engine; the engine stops when
@@ -64,7 +78,9 @@ pub fn start(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(AppState, tokio::task::JoinHandle<()>), StartError> {
     let config = Arc::new(config);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(&options.data_dir)?);
+    let sqlite = Arc::new(SqliteStore::open_dir(&options.data_dir)?);
+    let store: Arc<dyn Store> = sqlite.clone();
+    let alert_store: Arc<dyn store::AlertStore> = sqlite;
     let today = options.clock.now().with_timezone(&config.org.time_zone).date_naive();
     let used_today: u64 = store.calls_on(today)?.iter().map(|(_, n)| n).sum();
     let limiter = Limiter::new(
@@ -86,9 +102,42 @@ pub fn start(
     });
     let client = jira::Client::new(&config, &options.credentials, limiter.clone(), recorder, options.clock.clone())?;
     let syncer = sync::Syncer::new(Arc::clone(&config), Arc::clone(&store), client, options.clock.clone());
+    let gate = match options.access {
+        auth::Access::Open => auth::Gate::open(),
+        auth::Access::SignIn => auth::Gate::new(&config.auth, auth::Gate::token_from_env())?,
+    };
+    let notifier = notify::Notifier::new(&config.notify, config.org.time_zone, alert_store.clone(), options.clock.clone())?;
     let (handle, engine) = syncer.spawn(shutdown);
     let dist = options.dist.clone().unwrap_or_else(|| config.server.dist.clone());
-    let state = AppState { config, store, sync: handle, limiter, clock: options.clock, dist };
+    let realtime = alerting::start_realtime(alerting::Realtime {
+        config: Arc::clone(&config),
+        store: Arc::clone(&store),
+        alert_store,
+        clock: options.clock.clone(),
+        sync: handle.clone(),
+        notifier,
+        webhook_secret: options.webhook_secret.clone(),
+    });
+    let index = std::fs::read_to_string(dist.join("index.html")).ok();
+    let security = auth::headers::SecurityHeaders::new(index.as_deref(), config.auth.cors_origins.clone());
+    let state = AppState {
+        config,
+        store,
+        sync: handle,
+        limiter,
+        clock: options.clock,
+        dist,
+        webhooks: realtime.webhooks,
+        alerting: realtime.alerting,
+        gate,
+        security,
+    };
+    let tasks = realtime.tasks;
+    let engine = tokio::spawn(async move {
+        // Aborting this task drops the guard, which stops the real-time tasks too.
+        let _guard = alerting::AbortOnDrop(tasks);
+        let _ = engine.await;
+    });
     Ok((state, engine))
 }
 

@@ -27,6 +27,32 @@ pub struct AppState {
     pub clock: Clock,
     /// Folder of the built dashboard.
     pub dist: PathBuf,
+    /// The webhook intake.
+    pub webhooks: crate::webhooks::Webhooks,
+    /// The alert engine.
+    pub alerting: crate::alerting::Alerting,
+    /// Who may come in.
+    pub gate: crate::auth::Gate,
+    /// Security headers for every response.
+    pub security: crate::auth::headers::SecurityHeaders,
+}
+
+impl axum::extract::FromRef<AppState> for crate::webhooks::Webhooks {
+    fn from_ref(state: &AppState) -> Self {
+        state.webhooks.clone()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for crate::alerting::Alerting {
+    fn from_ref(state: &AppState) -> Self {
+        state.alerting.clone()
+    }
+}
+
+impl axum::extract::FromRef<AppState> for crate::auth::Gate {
+    fn from_ref(state: &AppState) -> Self {
+        state.gate.clone()
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -149,7 +149,14 @@ pub async fn start_proxy_in(sim: &Arc<Sim>, config: Config, data: Arc<TempDir>) 
     let credentials = credentials_for(&config);
     let clock_sim = Arc::clone(sim);
     let clock = Clock::custom(move || clock_sim.now(), 1.0);
-    let options = StartOptions { data_dir: data.path().to_owned(), credentials, clock, dist: None };
+    let options = StartOptions {
+        data_dir: data.path().to_owned(),
+        credentials,
+        clock,
+        dist: None,
+        access: director_proxy::auth::Access::Open,
+        webhook_secret: None,
+    };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let (state, _engine) = director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))
         .context("starting the proxy")?;

@@ -71,7 +71,15 @@ pub async fn open(args: &StoreArgs) -> anyhow::Result<Opened> {
 /// Opens the store and starts the engine without syncing.
 pub fn start(config: Config, data: PathBuf, credentials: Credentials) -> anyhow::Result<Opened> {
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let options = StartOptions { data_dir: data.clone(), credentials, clock: Clock::system(), dist: None };
+    // No HTTP is served from a CLI command, so nobody signs in.
+    let options = StartOptions {
+        data_dir: data.clone(),
+        credentials,
+        clock: Clock::system(),
+        dist: None,
+        access: crate::auth::Access::Open,
+        webhook_secret: None,
+    };
     let (state, _engine) = crate::start(config, options, crate::wait_for(stop_rx))
         .with_context(|| format!("opening the store in {}", data.display()))?;
     Ok(Opened { state, stop })

@@ -70,7 +70,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let addr = args.addr.clone().unwrap_or_else(|| config.server.addr.clone());
     let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
     let data = args.data.clone().unwrap_or_else(|| PathBuf::from(".claudedirector"));
-    let options = StartOptions { data_dir: data, credentials, clock: Clock::system(), dist: args.dist.clone() };
+    let options = StartOptions {
+        data_dir: data,
+        credentials,
+        clock: Clock::system(),
+        dist: args.dist.clone(),
+        access: crate::auth::Access::SignIn,
+        webhook_secret: std::env::var(crate::webhooks::SECRET_ENV).ok().filter(|s| !s.is_empty()).map(Secret::new),
+    };
     let local = listener.local_addr()?;
     tracing::info!(%local, "serving");
     let _ = writeln!(std::io::stdout(), "ClaudeDirector: http://{local}");
@@ -88,7 +95,7 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         live: Some(director_sim::LiveOptions {
             time_factor: args.time_factor,
             webhook_url: Some(format!("http://{local}/webhooks/jira")),
-            webhook_secret: Some(secret),
+            webhook_secret: Some(secret.clone()),
             ..director_sim::LiveOptions::default()
         }),
         ..director_sim::SimOptions::default()
@@ -113,7 +120,17 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
     };
     let clock_sim = Arc::clone(&sim);
     let clock = Clock::custom(move || clock_sim.now(), args.time_factor);
-    let options = StartOptions { data_dir: data.clone(), credentials, clock, dist: args.dist.clone() };
+    // Loopback is reachable only from this machine; anything else needs sign-in.
+    let open = local.ip().is_loopback();
+    let access = if open { crate::auth::Access::Open } else { crate::auth::Access::SignIn };
+    let options = StartOptions {
+        data_dir: data.clone(),
+        credentials,
+        clock,
+        dist: args.dist.clone(),
+        access,
+        webhook_secret: Some(Secret::new(secret)),
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (state, engine) = crate::start(config, options, crate::wait_for(stop_rx))?;
     let report = state.sync.run(Trigger::Manual { full: false }).await.context("the sync engine stopped")?;
@@ -125,10 +142,15 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         writeln!(out, "ClaudeDirector demo: http://{local}")?;
         writeln!(
             out,
-            "  {} issues from {} simulated teams; time runs {}x; no sign-in needed on loopback. Ctrl-C stops.",
+            "  {} issues from {} simulated teams; time runs {}x; {} Ctrl-C stops.",
             state.store.issue_count()?,
             state.config.teams.len(),
-            args.time_factor
+            args.time_factor,
+            if open {
+                "no sign-in needed on loopback."
+            } else {
+                "sign-in required (not a loopback address): use CLAUDEDIRECTOR_TOKEN."
+            }
         )?;
         out.flush()?;
     }

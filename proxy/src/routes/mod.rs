@@ -11,6 +11,7 @@ mod sync;
 mod teams;
 mod webhooks;
 
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 
 use crate::error::ApiError;
@@ -24,12 +25,20 @@ pub fn router(state: AppState) -> Router {
         .merge(sprints::router())
         .merge(sync::router())
         .merge(events::router())
+        .merge(crate::alerting::router())
         .fallback(|| async { ApiError::NotFound("no such api endpoint".into()) });
-    Router::new()
+    // The API and the dashboard need sign-in; health, webhooks (signed) and
+    // the sign-in routes do not.
+    let signed_in = Router::new()
         .nest("/api/v1", api)
+        .fallback_service(spa::service(&state.dist))
+        .layer(from_fn_with_state(state.gate.clone(), crate::auth::require));
+    Router::new()
+        .merge(signed_in)
         .merge(health::router())
         .merge(webhooks::router())
-        .fallback_service(spa::service(&state.dist))
+        .merge(crate::auth::router())
+        .layer(from_fn_with_state(state.security.clone(), crate::auth::headers::apply))
         .with_state(state)
 }
 

@@ -156,7 +156,8 @@ impl AlertStore for SqliteStore {
 
     fn webhook_event_count(&self) -> Result<u64> {
         let conn = self.read_conn();
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM webhook_events", [], |row| row.get(0))?;
+        let count: i64 =
+            conn.query_row("SELECT COUNT(*) FROM webhook_events", [], |row| row.get(0))?;
         Ok(count as u64)
     }
 
@@ -164,8 +165,8 @@ impl AlertStore for SqliteStore {
         let mut conn = self.write_conn();
         let tx = conn.transaction()?;
         {
-            let mut update =
-                tx.prepare_cached("UPDATE webhook_events SET processed = ?2 WHERE identifier = ?1")?;
+            let mut update = tx
+                .prepare_cached("UPDATE webhook_events SET processed = ?2 WHERE identifier = ?1")?;
             let at = ts(at);
             for identifier in identifiers {
                 update.execute(params![identifier, at])?;
@@ -248,7 +249,10 @@ impl AlertStore for SqliteStore {
 
     fn update_alert(&self, id: i64, severity: &str, body: &str) -> Result<()> {
         let conn = self.write_conn();
-        conn.execute("UPDATE alerts SET severity = ?2, body = ?3 WHERE id = ?1", params![id, severity, body])?;
+        conn.execute(
+            "UPDATE alerts SET severity = ?2, body = ?3 WHERE id = ?1",
+            params![id, severity, body],
+        )?;
         Ok(())
     }
 
@@ -264,11 +268,10 @@ impl AlertStore for SqliteStore {
 
     fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
         let conn = self.read_conn();
-        let next: Option<String> = conn.query_row(
-            "SELECT MIN(next_attempt) FROM outbox WHERE sent IS NULL",
-            [],
-            |row| row.get(0),
-        )?;
+        let next: Option<String> =
+            conn.query_row("SELECT MIN(next_attempt) FROM outbox WHERE sent IS NULL", [], |row| {
+                row.get(0)
+            })?;
         Ok(next.as_deref().map(parse_ts))
     }
 
@@ -289,7 +292,8 @@ impl AlertStore for SqliteStore {
 
     fn outbox(&self) -> Result<Vec<OutboxRow>> {
         let conn = self.read_conn();
-        let mut stmt = conn.prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"))?;
         let rows = stmt.query_map([], outbox_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -312,7 +316,10 @@ mod tests {
         let later = now + chrono::Duration::seconds(5);
         store.mark_failed(due[0].id, "slack answered 500", later).unwrap();
         assert!(store.due_messages(now, 10).unwrap().is_empty());
-        assert_eq!(store.next_due().unwrap().map(|at| at.timestamp_millis()), Some(later.timestamp_millis()));
+        assert_eq!(
+            store.next_due().unwrap().map(|at| at.timestamp_millis()),
+            Some(later.timestamp_millis())
+        );
         let retry = store.due_messages(later, 10).unwrap();
         assert_eq!(retry[0].attempts, 1);
         store.mark_sent(retry[0].id, later).unwrap();
