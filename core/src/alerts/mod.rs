@@ -115,7 +115,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The id of a condition: rule, subject (issue key or sprint), when it started
 /// and any detail that tells two conditions on the same subject apart.
-pub fn alert_id(rule: AlertRule, subject: &str, since: Option<DateTime<Utc>>, detail: &str) -> AlertId {
+pub fn alert_id(
+    rule: AlertRule,
+    subject: &str,
+    since: Option<DateTime<Utc>>,
+    detail: &str,
+) -> AlertId {
     let since = since.map_or_else(String::new, |t| t.to_rfc3339());
     let text = format!("{}\u{1f}{subject}\u{1f}{since}\u{1f}{detail}", rule.name());
     AlertId(format!("{:016x}", fnv1a(text.as_bytes())))
@@ -309,7 +314,14 @@ struct Condition {
     since: Option<DateTime<Utc>>,
 }
 
-fn issue_condition(rule: AlertRule, severity: Severity, issue: &Issue, since: Option<DateTime<Utc>>, detail: &str, title: String) -> Condition {
+fn issue_condition(
+    rule: AlertRule,
+    severity: Severity,
+    issue: &Issue,
+    since: Option<DateTime<Utc>>,
+    detail: &str,
+    title: String,
+) -> Condition {
     Condition {
         id: alert_id(rule, issue.key.as_str(), since, detail),
         rule,
@@ -339,11 +351,23 @@ fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -
         }
         if issue.priority.is_high() && issue.created >= created_after {
             let title = format!("{} {} opened: {}", issue.priority, issue.key, issue.summary);
-            res.push(issue_condition(AlertRule::HighPriority, priority_severity(issue.priority), issue, Some(issue.created), "", title));
+            res.push(issue_condition(
+                AlertRule::HighPriority,
+                priority_severity(issue.priority),
+                issue,
+                Some(issue.created),
+                "",
+                title,
+            ));
         }
         let status = ix.status_at(issue, now).unwrap_or_default();
         if ix.is_blocked_status(status) {
-            let since = issue.status_history.iter().rev().find(|c| c.at <= now && ix.is_blocked_status(&c.to)).map(|c| c.at);
+            let since = issue
+                .status_history
+                .iter()
+                .rev()
+                .find(|c| c.at <= now && ix.is_blocked_status(&c.to))
+                .map(|c| c.at);
             let severity = if issue.priority.is_high() { Severity::High } else { Severity::Medium };
             let title = format!("{} is blocked: {}", issue.key, issue.summary);
             res.push(issue_condition(AlertRule::Blocked, severity, issue, since, "", title));
@@ -355,9 +379,20 @@ fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -
         }
         for label in &opts.sensitive_labels {
             if issue.has_label(label) {
-                let severity = if label.eq_ignore_ascii_case("security") { Severity::Critical } else { Severity::High };
+                let severity = if label.eq_ignore_ascii_case("security") {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                };
                 let title = format!("{} carries the {label} label: {}", issue.key, issue.summary);
-                res.push(issue_condition(AlertRule::SensitiveLabel, severity, issue, None, &label.to_lowercase(), title));
+                res.push(issue_condition(
+                    AlertRule::SensitiveLabel,
+                    severity,
+                    issue,
+                    None,
+                    &label.to_lowercase(),
+                    title,
+                ));
             }
         }
     }
@@ -367,14 +402,30 @@ fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -
     res
 }
 
-fn team_conditions(ix: &Index<'_>, team: &TeamId, issues: &[usize], now: DateTime<Utc>, opts: &AlertOptions, res: &mut Vec<Condition>) {
+fn team_conditions(
+    ix: &Index<'_>,
+    team: &TeamId,
+    issues: &[usize],
+    now: DateTime<Utc>,
+    opts: &AlertOptions,
+    res: &mut Vec<Condition>,
+) {
     if let Some(running) = ix.sprint_odds(team, issues, now) {
         let (sprint, remaining) = (running.sprint, running.remaining);
         if let Some(odds) = running.odds {
             if odds < opts.sprint_probability_below {
-                let severity = if odds < opts.sprint_probability_below / 2.0 { Severity::High } else { Severity::Medium };
+                let severity = if odds < opts.sprint_probability_below / 2.0 {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
                 res.push(Condition {
-                    id: alert_id(AlertRule::SprintAtRisk, &format!("sprint:{}", sprint.id), sprint.start, team.0.as_str()),
+                    id: alert_id(
+                        AlertRule::SprintAtRisk,
+                        &format!("sprint:{}", sprint.id),
+                        sprint.start,
+                        team.0.as_str(),
+                    ),
                     rule: AlertRule::SprintAtRisk,
                     severity,
                     team: Some(team.clone()),
@@ -405,7 +456,14 @@ fn team_conditions(ix: &Index<'_>, team: &TeamId, issues: &[usize], now: DateTim
                         "{} has been in progress {age:.0} days, past the {:.0}th percentile ({limit:.1} days)",
                         issue.key, opts.aging_percentile
                     );
-                    res.push(issue_condition(AlertRule::AgingPastP95, Severity::Low, issue, Some(started), "", title));
+                    res.push(issue_condition(
+                        AlertRule::AgingPastP95,
+                        Severity::Low,
+                        issue,
+                        Some(started),
+                        "",
+                        title,
+                    ));
                 }
             }
         }
@@ -414,7 +472,12 @@ fn team_conditions(ix: &Index<'_>, team: &TeamId, issues: &[usize], now: DateTim
         let (waiting, other) = (ix.issue(blocked), ix.issue(blocker));
         let other_team = other.team.as_ref().map_or_else(String::new, |t| t.0.clone());
         res.push(Condition {
-            id: alert_id(AlertRule::CrossTeamDependency, waiting.key.as_str(), None, other.key.as_str()),
+            id: alert_id(
+                AlertRule::CrossTeamDependency,
+                waiting.key.as_str(),
+                None,
+                other.key.as_str(),
+            ),
             rule: AlertRule::CrossTeamDependency,
             severity: if waiting.priority.is_high() { Severity::High } else { Severity::Medium },
             team: waiting.team.clone(),
@@ -426,7 +489,12 @@ fn team_conditions(ix: &Index<'_>, team: &TeamId, issues: &[usize], now: DateTim
 }
 
 /// Conditions only the events know about: the dataset has no newer version of the issue.
-fn event_conditions(ix: &Index<'_>, events: &[Event], now: DateTime<Utc>, opts: &AlertOptions) -> Vec<Condition> {
+fn event_conditions(
+    ix: &Index<'_>,
+    events: &[Event],
+    now: DateTime<Utc>,
+    opts: &AlertOptions,
+) -> Vec<Condition> {
     let mut res = Vec::new();
     let created_after = now - Duration::hours(opts.created_within_hours);
     for event in events {
@@ -435,7 +503,8 @@ fn event_conditions(ix: &Index<'_>, events: &[Event], now: DateTime<Utc>, opts: 
             continue;
         }
         let summary = known.map_or_else(String::new, |i| i.summary.clone());
-        let team_of = |team: &Option<TeamId>| known.and_then(|i| i.team.clone()).or_else(|| team.clone());
+        let team_of =
+            |team: &Option<TeamId>| known.and_then(|i| i.team.clone()).or_else(|| team.clone());
         let condition = |rule, severity, team, detail: &str, title: String| Condition {
             id: alert_id(rule, event.key().as_str(), Some(event.at()), detail),
             rule,
@@ -446,16 +515,30 @@ fn event_conditions(ix: &Index<'_>, events: &[Event], now: DateTime<Utc>, opts: 
             since: Some(event.at()),
         };
         match event {
-            Event::Created { key, team, priority, summary, at } if priority.is_high() && *at >= created_after => {
+            Event::Created { key, team, priority, summary, at }
+                if priority.is_high() && *at >= created_after =>
+            {
                 let title = format!("{priority} {key} opened: {summary}");
                 // Same id as the dataset rule gives once the issue is synced.
-                res.push(condition(AlertRule::HighPriority, priority_severity(*priority), team_of(team), "", title));
+                res.push(condition(
+                    AlertRule::HighPriority,
+                    priority_severity(*priority),
+                    team_of(team),
+                    "",
+                    title,
+                ));
             }
             Event::PriorityChanged { key, team, from, to, .. }
                 if to.is_high() && from.is_none_or(|f| f > *to) =>
             {
                 let title = format!("{key} raised to {to}: {summary}");
-                res.push(condition(AlertRule::HighPriority, priority_severity(*to), team_of(team), "raised", title));
+                res.push(condition(
+                    AlertRule::HighPriority,
+                    priority_severity(*to),
+                    team_of(team),
+                    "raised",
+                    title,
+                ));
             }
             Event::StatusChanged { key, team, to, .. } if ix.is_blocked_status(to) => {
                 let title = format!("{key} is blocked: {summary}");
@@ -489,13 +572,23 @@ fn still_holds(ix: &Index<'_>, alert: &Alert, now: DateTime<Utc>) -> bool {
 
 fn sort_alerts(alerts: &mut [Alert]) {
     alerts.sort_by(|a, b| {
-        a.severity.cmp(&b.severity).then(a.first_seen.cmp(&b.first_seen)).then(a.since.cmp(&b.since)).then(a.id.cmp(&b.id))
+        a.severity
+            .cmp(&b.severity)
+            .then(a.first_seen.cmp(&b.first_seen))
+            .then(a.since.cmp(&b.since))
+            .then(a.id.cmp(&b.id))
     });
 }
 
 /// Evaluates every rule: the previous state, the dataset and the events since
 /// give the open alerts at `now`, what was raised, what resolved and what escalated.
-pub fn evaluate(state: &AlertState, dataset: &Dataset, events: &[Event], now: DateTime<Utc>, opts: &AlertOptions) -> AlertUpdate {
+pub fn evaluate(
+    state: &AlertState,
+    dataset: &Dataset,
+    events: &[Event],
+    now: DateTime<Utc>,
+    opts: &AlertOptions,
+) -> AlertUpdate {
     let ix = Index::new(dataset, &opts.blocked_statuses);
     let mut conditions = dataset_conditions(&ix, now, opts);
     conditions.extend(event_conditions(&ix, events, now, opts));
@@ -588,7 +681,11 @@ pub fn find<'s>(state: &'s AlertState, id_or_prefix: &str) -> Result<&'s Alert, 
 
 /// Acknowledges the alert `id_or_prefix` at `at`: it stays open while its
 /// condition holds but no longer escalates. Returns the new state.
-pub fn acknowledge(state: &AlertState, id_or_prefix: &str, at: DateTime<Utc>) -> Result<AlertState, Error> {
+pub fn acknowledge(
+    state: &AlertState,
+    id_or_prefix: &str,
+    at: DateTime<Utc>,
+) -> Result<AlertState, Error> {
     let id = find(state, id_or_prefix)?.id.clone();
     let mut res = state.clone();
     for alert in &mut res.alerts {

@@ -11,7 +11,11 @@ fn run(state: &AlertState, events: &[Event], now: DateTime<Utc>) -> AlertUpdate 
 }
 
 fn by_rule<'a>(update: &'a AlertUpdate, rule: AlertRule, key: &str) -> Option<&'a Alert> {
-    update.state.alerts.iter().find(|a| a.rule == rule && a.issues.first().is_some_and(|k| k.0 == key))
+    update
+        .state
+        .alerts
+        .iter()
+        .find(|a| a.rule == rule && a.issues.first().is_some_and(|k| k.0 == key))
 }
 
 #[test]
@@ -30,10 +34,16 @@ fn the_demo_raises_one_alert_per_condition() {
     assert!(by_rule(&update, AlertRule::Flagged, "BRAVO-16").is_some());
     assert!(by_rule(&update, AlertRule::SensitiveLabel, "BRAVO-17").is_some());
     assert!(by_rule(&update, AlertRule::AgingPastP95, "BRAVO-5").is_some());
-    let dep = by_rule(&update, AlertRule::CrossTeamDependency, "BRAVO-19").map(|a| a.issues.clone());
+    let dep =
+        by_rule(&update, AlertRule::CrossTeamDependency, "BRAVO-19").map(|a| a.issues.clone());
     assert_eq!(dep, Some(vec![IssueKey::from("BRAVO-19"), IssueKey::from("CHARLIE-7")]));
-    let sprints: Vec<_> =
-        update.state.alerts.iter().filter(|a| a.rule == AlertRule::SprintAtRisk).filter_map(|a| a.team.clone()).collect();
+    let sprints: Vec<_> = update
+        .state
+        .alerts
+        .iter()
+        .filter(|a| a.rule == AlertRule::SprintAtRisk)
+        .filter_map(|a| a.team.clone())
+        .collect();
     assert!(sprints.contains(&TeamId("Bravo".into())), "{sprints:?}");
     assert!(!sprints.contains(&TeamId("Alpha".into())), "{sprints:?}");
     assert_eq!(update.raised.len(), update.state.alerts.len());
@@ -67,7 +77,10 @@ fn unacknowledged_urgent_alerts_escalate_once_after_thirty_minutes() {
     let due = run(&early.state, &[], as_of() + Duration::minutes(30));
     let escalated: Vec<Severity> = due.escalations.iter().map(|e| e.severity).collect();
     assert!(!escalated.is_empty());
-    assert!(escalated.iter().all(|s| matches!(s, Severity::Critical | Severity::High)), "{escalated:?}");
+    assert!(
+        escalated.iter().all(|s| matches!(s, Severity::Critical | Severity::High)),
+        "{escalated:?}"
+    );
     let again = run(&due.state, &[], as_of() + Duration::minutes(90));
     assert!(again.escalations.is_empty());
 }
@@ -75,12 +88,17 @@ fn unacknowledged_urgent_alerts_escalate_once_after_thirty_minutes() {
 #[test]
 fn an_acknowledged_alert_does_not_escalate() {
     let first = run(&AlertState::default(), &[], as_of());
-    let p0 = by_rule(&first, AlertRule::HighPriority, "BRAVO-17").map(|a| a.id.clone()).unwrap_or_else(|| AlertId(String::new()));
+    let p0 = by_rule(&first, AlertRule::HighPriority, "BRAVO-17")
+        .map(|a| a.id.clone())
+        .unwrap_or_else(|| AlertId(String::new()));
     let acked = acknowledge(&first.state, &p0.0[..8], as_of()).unwrap_or_default();
     let later = run(&acked, &[], as_of() + Duration::hours(1));
     assert!(later.escalations.iter().all(|e| e.id != p0));
     assert!(later.state.alerts.iter().any(|a| a.id == p0 && a.acknowledged));
-    assert_eq!(acknowledge(&first.state, "ffff0000", as_of()), Err(Error::UnknownAlert("ffff0000".into())));
+    assert_eq!(
+        acknowledge(&first.state, "ffff0000", as_of()),
+        Err(Error::UnknownAlert("ffff0000".into()))
+    );
 }
 
 #[test]
@@ -121,7 +139,16 @@ fn demo_alerts_snapshot() {
         .state
         .alerts
         .iter()
-        .map(|a| format!("{} {} {} {:?} {}", a.id, a.severity, a.rule.name(), a.team.as_ref().map(|t| &t.0), a.title))
+        .map(|a| {
+            format!(
+                "{} {} {} {:?} {}",
+                a.id,
+                a.severity,
+                a.rule.name(),
+                a.team.as_ref().map(|t| &t.0),
+                a.title
+            )
+        })
         .collect();
     insta::assert_snapshot!("demo_alerts", lines.join("\n"));
 }

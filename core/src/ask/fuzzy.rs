@@ -3,9 +3,10 @@
 
 /// Words too common to identify an epic.
 const STOPWORDS: &[&str] = &[
-    "the", "and", "for", "with", "when", "will", "what", "how", "is", "are", "was", "doing", "team", "epic", "land",
-    "ship", "done", "of", "to", "a", "an", "in", "on", "be", "by", "it", "its", "our", "new", "last", "week",
-    "since", "changed", "risk", "risks", "status", "blocked", "blockers", "finish", "going",
+    "the", "and", "for", "with", "when", "will", "what", "how", "is", "are", "was", "doing",
+    "team", "epic", "land", "ship", "done", "of", "to", "a", "an", "in", "on", "be", "by", "it",
+    "its", "our", "new", "last", "week", "since", "changed", "risk", "risks", "status", "blocked",
+    "blockers", "finish", "going",
 ];
 
 /// Lower-case words of `text`, keeping `-` inside issue keys.
@@ -49,7 +50,9 @@ fn allowance(len: usize) -> usize {
 
 /// Whether `word` is `target` give or take a typo.
 pub(crate) fn close(word: &str, target: &str) -> bool {
-    word == target || distance(word, target, allowance(target.chars().count())) <= allowance(target.chars().count())
+    word == target
+        || distance(word, target, allowance(target.chars().count()))
+            <= allowance(target.chars().count())
 }
 
 /// How well the question's words name `name` (a team): 1.0 for every word of
@@ -74,12 +77,15 @@ pub(crate) fn epic_score(question: &[String], key: &str, summary: &str) -> f64 {
     if question.iter().any(|w| *w == key) {
         return 1.0;
     }
-    let target: Vec<String> =
-        words(summary).into_iter().filter(|w| w.len() >= 3 && !STOPWORDS.contains(&w.as_str())).collect();
+    let target: Vec<String> = words(summary)
+        .into_iter()
+        .filter(|w| w.len() >= 3 && !STOPWORDS.contains(&w.as_str()))
+        .collect();
     if target.is_empty() {
         return 0.0;
     }
-    let meaningful: Vec<&String> = question.iter().filter(|w| !STOPWORDS.contains(&w.as_str())).collect();
+    let meaningful: Vec<&String> =
+        question.iter().filter(|w| !STOPWORDS.contains(&w.as_str())).collect();
     let hits = target.iter().filter(|t| meaningful.iter().any(|w| close(w, t))).count();
     hits as f64 / target.len() as f64
 }
@@ -105,8 +111,14 @@ mod tests {
         let q = words("How is team Bravvo doing?");
         assert_eq!(name_score(&q, "Bravo"), 1.0);
         assert_eq!(name_score(&words("how is it"), "Ito"), 0.0);
-        assert_eq!(epic_score(&words("when will the paymnt revamp land"), "BRAVO-100", "Payments revamp"), 1.0);
-        assert_eq!(epic_score(&words("when will payments land"), "BRAVO-100", "Payments revamp"), 0.5);
+        assert_eq!(
+            epic_score(&words("when will the paymnt revamp land"), "BRAVO-100", "Payments revamp"),
+            1.0
+        );
+        assert_eq!(
+            epic_score(&words("when will payments land"), "BRAVO-100", "Payments revamp"),
+            0.5
+        );
         assert_eq!(epic_score(&words("status of bravo-100"), "BRAVO-100", "Payments revamp"), 1.0);
     }
 }

@@ -62,11 +62,39 @@ pub struct Answer {
 }
 
 const KEYWORDS: &[(Intent, &[&str])] = &[
-    (Intent::Changes, &["changed", "change", "changes", "new", "since", "different", "difference", "moved"]),
-    (Intent::Forecast, &["when", "land", "ship", "finish", "forecast", "eta", "deliver", "deliver", "complete", "date"]),
-    (Intent::Blockers, &["block", "blocked", "blocker", "blockers", "blocking", "stuck", "waiting", "depend", "dependencies"]),
-    (Intent::Risks, &["risk", "risks", "risky", "worry", "worried", "concern", "concerns", "trouble", "danger"]),
-    (Intent::Status, &["how", "status", "doing", "health", "going", "update", "overview", "summary"]),
+    (
+        Intent::Changes,
+        &["changed", "change", "changes", "new", "since", "different", "difference", "moved"],
+    ),
+    (
+        Intent::Forecast,
+        &[
+            "when", "land", "ship", "finish", "forecast", "eta", "deliver", "deliver", "complete",
+            "date",
+        ],
+    ),
+    (
+        Intent::Blockers,
+        &[
+            "block",
+            "blocked",
+            "blocker",
+            "blockers",
+            "blocking",
+            "stuck",
+            "waiting",
+            "depend",
+            "dependencies",
+        ],
+    ),
+    (
+        Intent::Risks,
+        &["risk", "risks", "risky", "worry", "worried", "concern", "concerns", "trouble", "danger"],
+    ),
+    (
+        Intent::Status,
+        &["how", "status", "doing", "health", "going", "update", "overview", "summary"],
+    ),
 ];
 
 fn intent_of(words: &[String]) -> Option<Intent> {
@@ -110,17 +138,19 @@ fn help_text(dataset: &Dataset, prefix: &str) -> (String, Vec<String>) {
 }
 
 /// The subject named by the question, if any, and whether a team was named but not found.
-fn subject_of(ix: &Index<'_>, words: &[String], intent: Option<Intent>) -> (Option<Subject>, Option<String>) {
-    let team = ix
-        .by_team
-        .keys()
-        .find(|team| fuzzy::name_score(words, &team.0) >= 1.0)
-        .cloned();
+fn subject_of(
+    ix: &Index<'_>,
+    words: &[String],
+    intent: Option<Intent>,
+) -> (Option<Subject>, Option<String>) {
+    let team = ix.by_team.keys().find(|team| fuzzy::name_score(words, &team.0) >= 1.0).cloned();
     let mut best: Option<(f64, usize)> = None;
     for &epic in &ix.epics {
         let issue = ix.issue(epic);
         let score = fuzzy::epic_score(words, issue.key.as_str(), &issue.summary);
-        if score >= 0.5 && best.is_none_or(|(s, e)| score > s || (score == s && issue.key < ix.issue(e).key)) {
+        if score >= 0.5
+            && best.is_none_or(|(s, e)| score > s || (score == s && issue.key < ix.issue(e).key))
+        {
             best = Some((score, epic));
         }
     }
@@ -148,20 +178,33 @@ fn subject_of(ix: &Index<'_>, words: &[String], intent: Option<Intent>) -> (Opti
 }
 
 /// Answers `question` about `dataset` as of `as_of`.
-pub fn ask_with_options(question: &str, dataset: &Dataset, as_of: DateTime<Utc>, opts: &AskOptions) -> Answer {
+pub fn ask_with_options(
+    question: &str,
+    dataset: &Dataset,
+    as_of: DateTime<Utc>,
+    opts: &AskOptions,
+) -> Answer {
     let words = fuzzy::words(question);
     let ix = Index::new(dataset, &opts.risk.blocked_statuses);
     let intent = intent_of(&words);
     let (subject, missing) = subject_of(&ix, &words, intent);
     if let Some(name) = missing {
-        let (text, suggestions) = help_text(dataset, &format!("There is no team called \"{name}\". "));
-        return Answer { intent: Intent::Help, subject: Subject::Organisation, text, issues: Vec::new(), suggestions };
+        let (text, suggestions) =
+            help_text(dataset, &format!("There is no team called \"{name}\". "));
+        return Answer {
+            intent: Intent::Help,
+            subject: Subject::Organisation,
+            text,
+            issues: Vec::new(),
+            suggestions,
+        };
     }
     let intent = match (intent, &subject) {
         (Some(intent), _) => intent,
         (None, Some(_)) => Intent::Status,
         (None, None) => {
-            let (text, suggestions) = help_text(dataset, "That question is not one this can answer yet. ");
+            let (text, suggestions) =
+                help_text(dataset, "That question is not one this can answer yet. ");
             return Answer {
                 intent: Intent::Help,
                 subject: Subject::Organisation,
@@ -223,7 +266,9 @@ impl Context<'_> {
         match subject {
             Subject::Organisation => Some(&self.report.organisation),
             Subject::Team(team) => self.team_score(team),
-            Subject::Epic(key) => self.report.epics.iter().find(|e| &e.epic == key).map(|e| &e.risk),
+            Subject::Epic(key) => {
+                self.report.epics.iter().find(|e| &e.epic == key).map(|e| &e.risk)
+            }
         }
     }
 
@@ -232,7 +277,8 @@ impl Context<'_> {
             Subject::Organisation => "The organisation".to_owned(),
             Subject::Team(team) => team.0.clone(),
             Subject::Epic(key) => {
-                let summary = self.epic(key).map_or_else(String::new, |e| self.ix.issue(e).summary.clone());
+                let summary =
+                    self.epic(key).map_or_else(String::new, |e| self.ix.issue(e).summary.clone());
                 format!("{key} \"{summary}\"")
             }
         }
@@ -241,7 +287,8 @@ impl Context<'_> {
     fn finished_last_week(&self, issues: &[usize]) -> (usize, f64) {
         let week_start = self.as_of - Duration::days(7);
         let this = self.ix.finished_between(issues, week_start, self.as_of).len();
-        let before = self.ix.finished_between(issues, week_start - Duration::days(28), week_start).len();
+        let before =
+            self.ix.finished_between(issues, week_start - Duration::days(28), week_start).len();
         (this, before as f64 / 4.0)
     }
 
@@ -250,10 +297,14 @@ impl Context<'_> {
         let issues = self.issues_of(subject);
         let (this, mean) = self.finished_last_week(&issues);
         let mut text = match self.score_of(subject) {
-            Some(score) => format!("{name} is {} ({}, {}).", score.level, score.score, trend_words(score)),
+            Some(score) => {
+                format!("{name} is {} ({}, {}).", score.level, score.score, trend_words(score))
+            }
             None => format!("{name} has nothing open to score."),
         };
-        text.push_str(&format!(" It finished {this} items in the last 7 days against a weekly mean of {mean:.1}."));
+        text.push_str(&format!(
+            " It finished {this} items in the last 7 days against a weekly mean of {mean:.1}."
+        ));
         let mut keys = Vec::new();
         match subject {
             Subject::Team(team) => {
@@ -269,7 +320,10 @@ impl Context<'_> {
                 }
             }
             Subject::Epic(key) => {
-                if let Some(forecast) = self.epic(key).and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of)) {
+                if let Some(forecast) = self
+                    .epic(key)
+                    .and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of))
+                {
                     text.push(' ');
                     text.push_str(&forecast.sentence);
                     keys.push(key.clone());
@@ -296,20 +350,32 @@ impl Context<'_> {
         let Some(score) = self.score_of(subject) else {
             return (format!("{name} has nothing open to score."), Vec::new());
         };
-        let mut factors: Vec<&risk::Factor> = score.factors.iter().filter(|f| f.points > 0).collect();
+        let mut factors: Vec<&risk::Factor> =
+            score.factors.iter().filter(|f| f.points > 0).collect();
         factors.sort_by(|a, b| b.points.cmp(&a.points).then(a.name.cmp(&b.name)));
-        let mut text = format!("{name}'s risk is {} ({}, {}).", score.score, score.level, trend_words(score));
+        let mut text =
+            format!("{name}'s risk is {} ({}, {}).", score.score, score.level, trend_words(score));
         if factors.is_empty() {
             text.push_str(" Nothing stands out.");
         }
         let mut keys = Vec::new();
         for factor in factors.iter().take(2) {
-            text.push_str(&format!(" {} ({} points): {}", capitalise(factor.name.label()), factor.points, factor.why));
+            text.push_str(&format!(
+                " {} ({} points): {}",
+                capitalise(factor.name.label()),
+                factor.points,
+                factor.why
+            ));
             keys.extend(factor.evidence.iter().take(3).cloned());
         }
         if *subject == Subject::Organisation {
-            if let Some(worst) = self.report.teams.iter().max_by_key(|t| (t.risk.score, std::cmp::Reverse(&t.team))) {
-                text.push_str(&format!(" The riskiest team is {} ({}).", worst.team, worst.risk.score));
+            if let Some(worst) =
+                self.report.teams.iter().max_by_key(|t| (t.risk.score, std::cmp::Reverse(&t.team)))
+            {
+                text.push_str(&format!(
+                    " The riskiest team is {} ({}).",
+                    worst.team, worst.risk.score
+                ));
             }
         }
         (text, keys)
@@ -317,9 +383,15 @@ impl Context<'_> {
 
     fn forecast(&self, subject: &Subject) -> (String, Vec<IssueKey>) {
         match subject {
-            Subject::Epic(key) => match self.epic(key).and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of)) {
+            Subject::Epic(key) => match self
+                .epic(key)
+                .and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of))
+            {
                 Some(forecast) => (forecast.sentence, vec![key.clone()]),
-                None => (format!("{} has no open work to forecast.", self.name(subject)), vec![key.clone()]),
+                None => (
+                    format!("{} has no open work to forecast.", self.name(subject)),
+                    vec![key.clone()],
+                ),
             },
             Subject::Team(team) => {
                 let issues = self.issues_of(subject);
@@ -331,14 +403,20 @@ impl Context<'_> {
                             running.sprint.name,
                             odds * 100.0,
                             running.remaining.len(),
-                            running.sprint.end.map_or_else(String::new, |e| e.date_naive().to_string())
+                            running
+                                .sprint
+                                .end
+                                .map_or_else(String::new, |e| e.date_naive().to_string())
                         ));
                     }
                 }
                 let mut keys = Vec::new();
                 let epics = self.report.epics.iter().filter(|e| e.team.as_ref() == Some(team));
                 for epic in epics.take(2) {
-                    if let Some(f) = self.epic(&epic.epic).and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of)) {
+                    if let Some(f) = self
+                        .epic(&epic.epic)
+                        .and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of))
+                    {
                         text.push_str(if text.is_empty() { "" } else { " " });
                         text.push_str(&f.sentence);
                         keys.push(epic.epic.clone());
@@ -350,19 +428,30 @@ impl Context<'_> {
                 (text, keys)
             }
             Subject::Organisation => {
-                let mut dated: Vec<&risk::EpicRisk> = self.report.epics.iter().filter(|e| e.due.is_some()).collect();
-                dated.sort_by(|a, b| a.due.cmp(&b.due).then(a.epic.cmp(&b.epic)));
+                // Dated epics first (soonest due), then the riskiest undated ones.
+                let mut dated: Vec<&risk::EpicRisk> = self.report.epics.iter().collect();
+                dated.sort_by(|a, b| {
+                    (a.due.is_none(), a.due, std::cmp::Reverse(a.risk.score), &a.epic).cmp(&(
+                        b.due.is_none(),
+                        b.due,
+                        std::cmp::Reverse(b.risk.score),
+                        &b.epic,
+                    ))
+                });
                 let mut text = String::new();
                 let mut keys = Vec::new();
-                for epic in dated.iter().take(3) {
-                    if let Some(f) = self.epic(&epic.epic).and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of)) {
+                for epic in dated.iter().take(2) {
+                    if let Some(f) = self
+                        .epic(&epic.epic)
+                        .and_then(|e| crate::summary::epic_forecast_at(self.ix, e, self.as_of))
+                    {
                         text.push_str(if text.is_empty() { "" } else { " " });
                         text.push_str(&f.sentence);
                         keys.push(epic.epic.clone());
                     }
                 }
                 if text.is_empty() {
-                    text = "No open epic has a due date; name one to get its forecast.".to_owned();
+                    text = "No open epic has work left to forecast.".to_owned();
                 }
                 (text, keys)
             }
@@ -377,7 +466,9 @@ impl Context<'_> {
             .copied()
             .filter(|&i| self.ix.is_open_at(self.ix.issue(i), self.as_of))
             .filter_map(|i| {
-                self.ix.blocked_since(self.ix.issue(i), self.as_of).map(|s| (i, signals::days_between(s, self.as_of)))
+                self.ix
+                    .blocked_since(self.ix.issue(i), self.as_of)
+                    .map(|s| (i, signals::days_between(s, self.as_of)))
             })
             .collect();
         blocked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -388,10 +479,21 @@ impl Context<'_> {
             let listed: Vec<String> = blocked
                 .iter()
                 .take(4)
-                .map(|&(i, days)| format!("{} ({:.0} days)", self.ix.issue(i).key, days.floor()))
+                .map(|&(i, days)| {
+                    let days = days.max(0.0).floor() as usize;
+                    format!(
+                        "{} ({days} day{})",
+                        self.ix.issue(i).key,
+                        if days == 1 { "" } else { "s" }
+                    )
+                })
                 .collect();
             keys.extend(blocked.iter().take(4).map(|&(i, _)| self.ix.issue(i).key.clone()));
-            let more = if blocked.len() > 4 { format!(" and {} more", blocked.len() - 4) } else { String::new() };
+            let more = if blocked.len() > 4 {
+                format!(" and {} more", blocked.len() - 4)
+            } else {
+                String::new()
+            };
             format!("{name} has {} blocked or flagged: {}{more}.", blocked.len(), listed.join(", "))
         };
         let waits = self.ix.cross_team_blockers(&issues, self.as_of);
@@ -409,7 +511,11 @@ impl Context<'_> {
                 keys.push(self.ix.issue(waiting).key.clone());
                 keys.push(self.ix.issue(blocker).key.clone());
             }
-            text.push_str(&format!(" {} waiting on other teams: {}.", waits.len(), listed.join(", ")));
+            text.push_str(&format!(
+                " {} waiting on other teams: {}.",
+                waits.len(),
+                listed.join(", ")
+            ));
         }
         keys.dedup();
         (text, keys)
@@ -423,20 +529,32 @@ impl Context<'_> {
         if let Some(score) = self.score_of(subject) {
             match score.trend.previous {
                 Some(previous) => {
-                    text.push_str(&format!("{name}'s risk went from {previous} to {} ({}).", score.score, score.level));
+                    text.push_str(&format!(
+                        "{name}'s risk went from {previous} to {} ({}).",
+                        score.score, score.level
+                    ));
                     if let Some(moves) = self.factor_moves(subject, score) {
                         text.push_str(&format!(" Biggest moves: {moves}."));
                     }
                 }
-                None => text.push_str(&format!("{name} is new this week, at {} ({}).", score.score, score.level)),
+                None => text.push_str(&format!(
+                    "{name} is new this week, at {} ({}).",
+                    score.score, score.level
+                )),
             }
         }
         let (finished, mean) = self.finished_last_week(&issues);
-        text.push_str(&format!(" It finished {finished} items in the last 7 days (weekly mean {mean:.1})."));
+        text.push_str(&format!(
+            " It finished {finished} items in the last 7 days (weekly mean {mean:.1})."
+        ));
         let arrived: Vec<&IssueKey> = issues
             .iter()
             .map(|&i| self.ix.issue(i))
-            .filter(|i| i.priority <= Priority::P1 && i.created > week_ago && self.ix.is_open_at(i, self.as_of))
+            .filter(|i| {
+                i.priority <= Priority::P1
+                    && i.created > week_ago
+                    && self.ix.is_open_at(i, self.as_of)
+            })
             .map(|i| &i.key)
             .collect();
         if !arrived.is_empty() {
@@ -453,7 +571,9 @@ impl Context<'_> {
         let before = match subject {
             Subject::Team(team) => risk::team_risk(dataset, team, week_ago, &self.opts.risk)?,
             Subject::Epic(key) => risk::epic_risk(dataset, key, week_ago, &self.opts.risk)?,
-            Subject::Organisation => risk::risk_report(dataset, week_ago, &self.opts.risk).organisation,
+            Subject::Organisation => {
+                risk::risk_report(dataset, week_ago, &self.opts.risk).organisation
+            }
         };
         let mut moves: Vec<(FactorKind, i64)> = now
             .factors
@@ -466,7 +586,8 @@ impl Context<'_> {
         if moves.is_empty() {
             return None;
         }
-        let listed: Vec<String> = moves.iter().take(2).map(|(k, d)| format!("{} {d:+}", k.label())).collect();
+        let listed: Vec<String> =
+            moves.iter().take(2).map(|(k, d)| format!("{} {d:+}", k.label())).collect();
         Some(listed.join(", "))
     }
 }

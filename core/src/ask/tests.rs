@@ -18,21 +18,56 @@ fn epic(key: &str) -> Subject {
 
 /// Golden examples: the question, what it must be understood as, and words the answer must hold.
 const GOLDEN: &[(&str, Intent, &str, &[&str])] = &[
-    ("How is Team Alpha doing?", Intent::Status, "team:Alpha", &["Alpha is green", "finished", "Alpha Sprint 23"]),
+    (
+        "How is Team Alpha doing?",
+        Intent::Status,
+        "team:Alpha",
+        &["Alpha is green", "finished", "Alpha Sprint 23"],
+    ),
     ("how's bravo", Intent::Status, "team:Bravo", &["Bravo is red"]),
     ("Status of team Charlie", Intent::Status, "team:Charlie", &["Charlie is"]),
     ("How is Team Bravvo doing?", Intent::Status, "team:Bravo", &["Bravo is red"]),
-    ("What should I worry about?", Intent::Risks, "organisation", &["The organisation's risk", "riskiest team is Bravo"]),
+    (
+        "What should I worry about?",
+        Intent::Risks,
+        "organisation",
+        &["The organisation's risk", "riskiest team is Bravo"],
+    ),
     ("What are Bravo's risks?", Intent::Risks, "team:Bravo", &["Bravo's risk is", "points"]),
-    ("When will Payments revamp land?", Intent::Forecast, "epic:BRAVO-100", &["BRAVO-100", "due date"]),
+    (
+        "When will Payments revamp land?",
+        Intent::Forecast,
+        "epic:BRAVO-100",
+        &["BRAVO-100", "due date"],
+    ),
     ("when will the paymnets revamp ship", Intent::Forecast, "epic:BRAVO-100", &["BRAVO-100"]),
     ("When will BRAVO-100 be done?", Intent::Forecast, "epic:BRAVO-100", &["BRAVO-100"]),
-    ("When will search relevance land", Intent::Forecast, "epic:ALPHA-1", &["ALPHA-1", "even odds"]),
+    (
+        "When will search relevance land",
+        Intent::Forecast,
+        "epic:ALPHA-1",
+        &["ALPHA-1", "even odds"],
+    ),
     ("When will Alpha finish its sprint?", Intent::Forecast, "team:Alpha", &["Alpha Sprint 23"]),
-    ("What is blocking Bravo?", Intent::Blockers, "team:Bravo", &["BRAVO-15", "BRAVO-16", "BRAVO-19 on CHARLIE-7 (Charlie)"]),
+    (
+        "What is blocking Bravo?",
+        Intent::Blockers,
+        "team:Bravo",
+        &["BRAVO-15", "BRAVO-16", "BRAVO-19 on CHARLIE-7 (Charlie)"],
+    ),
     ("Anything stuck?", Intent::Blockers, "organisation", &["blocked or flagged"]),
-    ("What changed since last week?", Intent::Changes, "organisation", &["went from", "Biggest moves"]),
-    ("What changed for Bravo since last week?", Intent::Changes, "team:Bravo", &["Bravo's risk went from", "BRAVO-17"]),
+    (
+        "What changed since last week?",
+        Intent::Changes,
+        "organisation",
+        &["went from", "Biggest moves"],
+    ),
+    (
+        "What changed for Bravo since last week?",
+        Intent::Changes,
+        "team:Bravo",
+        &["Bravo's risk went from", "BRAVO-17"],
+    ),
     ("Data export", Intent::Status, "epic:CHARLIE-100", &["CHARLIE-100"]),
 ];
 
@@ -48,7 +83,12 @@ fn subject_name(subject: &Subject) -> String {
 fn golden_questions_are_understood_and_answered_from_the_numbers() {
     for (question, intent, subject, needles) in GOLDEN {
         let a = answer(question);
-        assert_eq!((a.intent, subject_name(&a.subject).as_str()), (*intent, *subject), "{question}: {}", a.text);
+        assert_eq!(
+            (a.intent, subject_name(&a.subject).as_str()),
+            (*intent, *subject),
+            "{question}: {}",
+            a.text
+        );
         for needle in *needles {
             assert!(a.text.contains(needle), "{question}: `{needle}` not in: {}", a.text);
         }
@@ -84,6 +124,7 @@ fn status_matches_the_risk_report() {
 
 #[test]
 fn golden_answers_snapshot() {
-    let lines: Vec<String> = GOLDEN.iter().map(|(q, ..)| format!("Q: {q}\nA: {}\n", answer(q).text)).collect();
+    let lines: Vec<String> =
+        GOLDEN.iter().map(|(q, ..)| format!("Q: {q}\nA: {}\n", answer(q).text)).collect();
     insta::assert_snapshot!("golden_answers", lines.join("\n"));
 }

@@ -24,7 +24,13 @@ pub(crate) struct Signal {
 }
 
 impl Signal {
-    fn new(kind: FactorKind, severity: f64, count: usize, evidence: Vec<IssueKey>, why: String) -> Signal {
+    fn new(
+        kind: FactorKind,
+        severity: f64,
+        count: usize,
+        evidence: Vec<IssueKey>,
+        why: String,
+    ) -> Signal {
         Signal { kind, severity: Some(severity.clamp(0.0, 1.0)), count, evidence, why }
     }
 
@@ -69,8 +75,14 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Every factor of `scope` at `t`, in [`FactorKind::ALL`] order.
-pub(crate) fn observe(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> Vec<Signal> {
-    let open: Vec<usize> = scope.issues.iter().copied().filter(|&i| ix.is_open_at(ix.issue(i), t)).collect();
+pub(crate) fn observe(
+    ix: &Index<'_>,
+    scope: Scope<'_>,
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Vec<Signal> {
+    let open: Vec<usize> =
+        scope.issues.iter().copied().filter(|&i| ix.is_open_at(ix.issue(i), t)).collect();
     let [completion, creep, carry] = if scope.epic.is_some() {
         no_sprint("Sprint factors apply to teams, not to epics.")
     } else {
@@ -93,10 +105,13 @@ pub(crate) fn observe(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &
 fn blocked(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
     let mut items: Vec<(usize, f64)> = open
         .iter()
-        .filter_map(|&idx| ix.blocked_since(ix.issue(idx), t).map(|since| (idx, signals::days_between(since, t))))
+        .filter_map(|&idx| {
+            ix.blocked_since(ix.issue(idx), t).map(|since| (idx, signals::days_between(since, t)))
+        })
         .collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let weight: f64 = items.iter().map(|(_, age)| 0.5 + 0.5 * saturate(*age, cfg.blocked_age_days)).sum();
+    let weight: f64 =
+        items.iter().map(|(_, age)| 0.5 + 0.5 * saturate(*age, cfg.blocked_age_days)).sum();
     let why = match items.first() {
         None => "No item is blocked or flagged.".to_owned(),
         Some(&(idx, age)) => format!(
@@ -107,14 +122,22 @@ fn blocked(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
         ),
     };
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
-    Signal::new(FactorKind::Blocked, saturate(weight, cfg.blocked_saturation), items.len(), evidence, why)
+    Signal::new(
+        FactorKind::Blocked,
+        saturate(weight, cfg.blocked_saturation),
+        items.len(),
+        evidence,
+        why,
+    )
 }
 
 fn overdue(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
     let today = t.date_naive();
     let mut items: Vec<(usize, i64)> = open
         .iter()
-        .filter_map(|&idx| ix.issue(idx).due.filter(|due| *due < today).map(|due| (idx, (today - due).num_days())))
+        .filter_map(|&idx| {
+            ix.issue(idx).due.filter(|due| *due < today).map(|due| (idx, (today - due).num_days()))
+        })
         .collect();
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let why = match items.first() {
@@ -127,7 +150,13 @@ fn overdue(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
         ),
     };
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
-    Signal::new(FactorKind::Overdue, saturate(items.len() as f64, cfg.overdue_saturation), items.len(), evidence, why)
+    Signal::new(
+        FactorKind::Overdue,
+        saturate(items.len() as f64, cfg.overdue_saturation),
+        items.len(),
+        evidence,
+        why,
+    )
 }
 
 fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig) -> Signal {
@@ -142,18 +171,38 @@ fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig) -> Signal {
     let why = if items.is_empty() {
         "No P0 or P1 item is open.".to_owned()
     } else {
-        format!("Open: {p0} P0 and {p1} P1, starting with {}.", ix.issue(items[0].0).key)
+        let mut parts = Vec::new();
+        if p0 > 0 {
+            parts.push(format!("{p0} P0"));
+        }
+        if p1 > 0 {
+            parts.push(format!("{p1} P1"));
+        }
+        let verb = if items.len() == 1 { "item is" } else { "items are" };
+        format!("{} {verb} open, starting with {}.", parts.join(" and "), ix.issue(items[0].0).key)
     };
     let weight = 2.0 * p0 as f64 + p1 as f64;
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
-    Signal::new(FactorKind::HighPriority, saturate(weight, cfg.high_priority_saturation), items.len(), evidence, why)
+    Signal::new(
+        FactorKind::HighPriority,
+        saturate(weight, cfg.high_priority_saturation),
+        items.len(),
+        evidence,
+        why,
+    )
 }
 
 fn in_progress(ix: &Index<'_>, issue: &Issue, t: DateTime<Utc>) -> bool {
     ix.category_at(issue, t) == Some(StatusCategory::InProgress)
 }
 
-fn aging(ix: &Index<'_>, scope: Scope<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
+fn aging(
+    ix: &Index<'_>,
+    scope: Scope<'_>,
+    open: &[usize],
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Signal {
     let cycle_times = ix.cycle_times(scope.team_issues, t);
     if cycle_times.len() < cfg.min_history {
         return Signal::new(
@@ -161,7 +210,10 @@ fn aging(ix: &Index<'_>, scope: Scope<'_>, open: &[usize], t: DateTime<Utc>, cfg
             0.0,
             0,
             Vec::new(),
-            format!("Too few finished items ({}) to know what is unusually old.", cycle_times.len()),
+            format!(
+                "Too few finished items ({}) to know what is unusually old.",
+                cycle_times.len()
+            ),
         );
     }
     let limit = signals::percentile(&cycle_times, cfg.aging_percentile).unwrap_or(f64::INFINITY);
@@ -187,7 +239,13 @@ fn aging(ix: &Index<'_>, scope: Scope<'_>, open: &[usize], t: DateTime<Utc>, cfg
         ),
     };
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
-    Signal::new(FactorKind::AgingWip, saturate(items.len() as f64, cfg.aging_saturation), items.len(), evidence, why)
+    Signal::new(
+        FactorKind::AgingWip,
+        saturate(items.len() as f64, cfg.aging_saturation),
+        items.len(),
+        evidence,
+        why,
+    )
 }
 
 fn stalled(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
@@ -212,7 +270,13 @@ fn stalled(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
         ),
     };
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
-    Signal::new(FactorKind::Stalled, saturate(items.len() as f64, cfg.stalled_saturation), items.len(), evidence, why)
+    Signal::new(
+        FactorKind::Stalled,
+        saturate(items.len() as f64, cfg.stalled_saturation),
+        items.len(),
+        evidence,
+        why,
+    )
 }
 
 fn no_sprint(why: &str) -> [Signal; 3] {
@@ -271,7 +335,8 @@ fn sprint(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) 
         .copied()
         .filter(|&i| {
             let issue = ix.issue(i);
-            issue.created > committed_at || !signals::sprints_at(issue, committed_at).contains(&sprint.id)
+            issue.created > committed_at
+                || !signals::sprints_at(issue, committed_at).contains(&sprint.id)
         })
         .collect();
     let share = if members.is_empty() { 0.0 } else { added.len() as f64 / members.len() as f64 };
@@ -294,11 +359,15 @@ fn sprint(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) 
         .filter(|&i| {
             signals::sprints_at(ix.issue(i), t).iter().any(|other| {
                 *other != sprint.id
-                    && ix.dataset.sprint(*other).is_some_and(|s| s.start.is_some_and(|s_start| s_start < start))
+                    && ix
+                        .dataset
+                        .sprint(*other)
+                        .is_some_and(|s| s.start.is_some_and(|s_start| s_start < start))
             })
         })
         .collect();
-    let carried_share = if members.is_empty() { 0.0 } else { carried.len() as f64 / members.len() as f64 };
+    let carried_share =
+        if members.is_empty() { 0.0 } else { carried.len() as f64 / members.len() as f64 };
     let carry = Signal::new(
         FactorKind::CarryOver,
         saturate(carried_share, cfg.carry_over_full),
@@ -322,7 +391,11 @@ fn cross_team(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig
         Some(&(blocked, blocker)) => {
             let other = ix.issue(blocker);
             let team = other.team.as_ref().map_or_else(String::new, |tm| format!(" ({tm})"));
-            let more = if pairs.len() > 1 { format!("; {}", plural(pairs.len() - 1, "more wait", "more waits")) } else { String::new() };
+            let more = if pairs.len() > 1 {
+                format!("; {}", plural(pairs.len() - 1, "more wait", "more waits"))
+            } else {
+                String::new()
+            };
             format!("{} waits on {}{team}, not done{more}.", ix.issue(blocked).key, other.key)
         }
     };
@@ -335,11 +408,22 @@ fn cross_team(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig
             }
         }
     }
-    Signal::new(FactorKind::CrossTeamDependencies, saturate(pairs.len() as f64, cfg.dependency_saturation), pairs.len(), evidence, why)
+    Signal::new(
+        FactorKind::CrossTeamDependencies,
+        saturate(pairs.len() as f64, cfg.dependency_saturation),
+        pairs.len(),
+        evidence,
+        why,
+    )
 }
 
 /// The odds that an epic's open children are done by its due date.
-pub(crate) fn deadline_odds(ix: &Index<'_>, epic: usize, team_issues: &[usize], t: DateTime<Utc>) -> Option<f64> {
+pub(crate) fn deadline_odds(
+    ix: &Index<'_>,
+    epic: usize,
+    team_issues: &[usize],
+    t: DateTime<Utc>,
+) -> Option<f64> {
     let issue = ix.issue(epic);
     let due = issue.due?;
     let children = ix.children.get(issue.key.as_str()).map_or(&[][..], Vec::as_slice);
@@ -355,7 +439,12 @@ pub(crate) fn deadline_odds(ix: &Index<'_>, epic: usize, team_issues: &[usize], 
 
 /// Daily throughput available to an epic: its own, or — when it finished
 /// fewer than two items lately — the team's, shared across the team's open work.
-pub(crate) fn epic_samples(ix: &Index<'_>, children: &[usize], team_issues: &[usize], t: DateTime<Utc>) -> Vec<f64> {
+pub(crate) fn epic_samples(
+    ix: &Index<'_>,
+    children: &[usize],
+    team_issues: &[usize],
+    t: DateTime<Utc>,
+) -> Vec<f64> {
     let own = ix.daily_throughput(children, t, SAMPLE_DAYS);
     if own.iter().sum::<u32>() >= 2 {
         return own.into_iter().map(f64::from).collect();
@@ -363,7 +452,10 @@ pub(crate) fn epic_samples(ix: &Index<'_>, children: &[usize], team_issues: &[us
     let team_open = team_issues.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count().max(1);
     let epic_open = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
     let share = (epic_open as f64 / team_open as f64).min(1.0);
-    ix.daily_throughput(team_issues, t, SAMPLE_DAYS).into_iter().map(|n| f64::from(n) * share).collect()
+    ix.daily_throughput(team_issues, t, SAMPLE_DAYS)
+        .into_iter()
+        .map(|n| f64::from(n) * share)
+        .collect()
 }
 
 fn deadline(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
@@ -385,12 +477,17 @@ fn deadline(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig
         .filter(|(e, odds)| *odds < cfg.deadline_probability && ix.is_open_at(ix.issue(*e), t))
         .collect();
     at_risk.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    let severity = at_risk
-        .first()
-        .map_or(0.0, |(_, odds)| (cfg.deadline_probability - odds) / cfg.deadline_probability.max(f64::EPSILON));
+    let severity = at_risk.first().map_or(0.0, |(_, odds)| {
+        (cfg.deadline_probability - odds) / cfg.deadline_probability.max(f64::EPSILON)
+    });
     let why = match at_risk.first() {
-        None if scope.epic.is_some() && ix.issue(epics[0]).due.is_none() => "The epic has no due date.".to_owned(),
-        None => format!("Every dated epic has at least a {:.0}% chance of landing on time.", cfg.deadline_probability * 100.0),
+        None if scope.epic.is_some() && ix.issue(epics[0]).due.is_none() => {
+            "The epic has no due date.".to_owned()
+        }
+        None => format!(
+            "Every dated epic has at least a {:.0}% chance of landing on time.",
+            cfg.deadline_probability * 100.0
+        ),
         Some(&(e, odds)) => {
             let epic = ix.issue(e);
             let due = epic.due.map_or_else(String::new, |d| d.to_string());

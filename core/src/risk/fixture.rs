@@ -68,7 +68,11 @@ pub(crate) fn issue(key: &str, team: &str, created: f64) -> Issue {
 pub(crate) fn moved(mut issue: Issue, steps: &[(&str, f64)]) -> Issue {
     let mut from = issue.status_history.last().map_or_else(|| "To Do".to_owned(), |c| c.to.clone());
     for &(status, day) in steps {
-        issue.status_history.push(StatusChange { at: at(day), from: Some(from.clone()), to: status.to_owned() });
+        issue.status_history.push(StatusChange {
+            at: at(day),
+            from: Some(from.clone()),
+            to: status.to_owned(),
+        });
         from = status.to_owned();
         issue.status = status.to_owned();
         issue.category = category(status);
@@ -89,12 +93,20 @@ pub(crate) fn in_sprints(mut issue: Issue, sprints: &[u64], day: f64) -> Issue {
 }
 
 pub(crate) fn blocked_by(mut issue: Issue, other: &str) -> Issue {
-    issue.links.push(IssueLink { kind: LinkKind::IsBlockedBy, other: IssueKey::from(other), other_category: None });
+    issue.links.push(IssueLink {
+        kind: LinkKind::IsBlockedBy,
+        other: IssueKey::from(other),
+        other_category: None,
+    });
     issue
 }
 
 fn blocks(mut issue: Issue, other: &str) -> Issue {
-    issue.links.push(IssueLink { kind: LinkKind::Blocks, other: IssueKey::from(other), other_category: None });
+    issue.links.push(IssueLink {
+        kind: LinkKind::Blocks,
+        other: IssueKey::from(other),
+        other_category: None,
+    });
     issue
 }
 
@@ -130,7 +142,15 @@ fn sprint(id: u64, board: u64, name: &str, start_day: i64, closed: bool) -> Spri
 /// Done items spread over the last `days` days: one every `every` days,
 /// cycle times cycling through `cycle` days.
 /// Those finished during the previous sprint (days −18 to −4) were planned into it.
-fn history(prefix: &str, team: &str, first: u32, n: u32, every: f64, cycle: &[f64], epic_key: Option<&str>) -> Vec<Issue> {
+fn history(
+    prefix: &str,
+    team: &str,
+    first: u32,
+    n: u32,
+    every: f64,
+    cycle: &[f64],
+    epic_key: Option<&str>,
+) -> Vec<Issue> {
     let closed_sprint = match team {
         "Alpha" => 102,
         "Bravo" => 201,
@@ -141,7 +161,8 @@ fn history(prefix: &str, team: &str, first: u32, n: u32, every: f64, cycle: &[f6
             let done = -1.0 - every * f64::from(i);
             let took = cycle[i as usize % cycle.len()];
             let in_previous_sprint = (-17.5..-4.0).contains(&done);
-            let created = if in_previous_sprint { (done - took - 3.0).min(-19.0) } else { done - took - 3.0 };
+            let created =
+                if in_previous_sprint { (done - took - 3.0).min(-19.0) } else { done - took - 3.0 };
             let mut res = issue(&format!("{prefix}-{}", first + i), team, created);
             if in_previous_sprint {
                 res = in_sprints(res, &[closed_sprint], -18.5);
@@ -161,11 +182,22 @@ fn history(prefix: &str, team: &str, first: u32, n: u32, every: f64, cycle: &[f6
 pub(crate) fn demo() -> Dataset {
     let mut issues = Vec::new();
     // Alpha: steady. Sprint 103 runs from Monday; most of it done or moving.
-    issues.extend(history("ALPHA", "Alpha", 200, 36, 2.4, &[2.0, 3.0, 4.0, 5.0, 3.5, 6.0], Some("ALPHA-1")));
+    issues.extend(history(
+        "ALPHA",
+        "Alpha",
+        200,
+        36,
+        2.4,
+        &[2.0, 3.0, 4.0, 5.0, 3.5, 6.0],
+        Some("ALPHA-1"),
+    ));
     issues.push(epic("ALPHA-1", "Alpha", "Search relevance", Some(date(63))));
     for n in 0..4 {
         let item = in_sprints(issue(&format!("ALPHA-{}", 10 + n), "Alpha", -10.0), &[103], -4.2);
-        issues.push(under(moved(item, &[("In Progress", -3.5), ("Done", -1.0 + f64::from(n) * 0.2)]), "ALPHA-1"));
+        issues.push(under(
+            moved(item, &[("In Progress", -3.5), ("Done", -1.0 + f64::from(n) * 0.2)]),
+            "ALPHA-1",
+        ));
     }
     for n in 0..3 {
         let item = in_sprints(issue(&format!("ALPHA-{}", 14 + n), "Alpha", -10.0), &[103], -4.2);
@@ -173,23 +205,29 @@ pub(crate) fn demo() -> Dataset {
     }
     issues.push(in_sprints(issue("ALPHA-17", "Alpha", -10.0), &[103], -4.2));
     // ALPHA-9 sits at the root of the chain that holds up Bravo's payments epic.
-    issues.push(blocks(moved(issue("ALPHA-9", "Alpha", -20.0), &[("In Progress", -6.0)]), "CHARLIE-7"));
+    issues.push(blocks(
+        moved(issue("ALPHA-9", "Alpha", -20.0), &[("In Progress", -6.0)]),
+        "CHARLIE-7",
+    ));
 
     // Bravo: in trouble.
     issues.extend(history("BRAVO", "Bravo", 200, 18, 4.5, &[4.0, 7.0, 9.0, 12.0], None));
     issues.push(epic("BRAVO-100", "Bravo", "Payments revamp", Some(date(13))));
     let mut sprint_items = Vec::new();
     for n in 0..2 {
-        let item = in_sprints(issue(&format!("BRAVO-{}", 10 + n), "Bravo", -30.0), &[201, 202], -4.2);
+        let item =
+            in_sprints(issue(&format!("BRAVO-{}", 10 + n), "Bravo", -30.0), &[201, 202], -4.2);
         sprint_items.push(moved(item, &[("In Progress", -3.0), ("Done", -1.5)]));
     }
     // Carried over from sprint 201.
     for n in 0..3 {
-        let item = in_sprints(issue(&format!("BRAVO-{}", 12 + n), "Bravo", -30.0), &[201, 202], -4.2);
+        let item =
+            in_sprints(issue(&format!("BRAVO-{}", 12 + n), "Bravo", -30.0), &[201, 202], -4.2);
         sprint_items.push(moved(item, &[("In Progress", -16.0)]));
     }
     // Blocked for 8 days (and overdue), and flagged since 2 days.
-    let mut stuck = moved(issue("BRAVO-15", "Bravo", -25.0), &[("In Progress", -12.0), ("Blocked", -8.0)]);
+    let mut stuck =
+        moved(issue("BRAVO-15", "Bravo", -25.0), &[("In Progress", -12.0), ("Blocked", -8.0)]);
     stuck.due = Some(date(-3));
     sprint_items.push(in_sprints(stuck, &[202], -4.2));
     let mut flagged = moved(issue("BRAVO-16", "Bravo", -20.0), &[("In Progress", -5.0)]);
@@ -208,7 +246,8 @@ pub(crate) fn demo() -> Dataset {
     p1.priority_name = Some("High".to_owned());
     sprint_items.push(in_sprints(p1, &[202], -3.0));
     // Waits on Charlie, which waits on Alpha.
-    sprint_items.push(blocked_by(in_sprints(issue("BRAVO-19", "Bravo", -15.0), &[202], -4.2), "CHARLIE-7"));
+    sprint_items
+        .push(blocked_by(in_sprints(issue("BRAVO-19", "Bravo", -15.0), &[202], -4.2), "CHARLIE-7"));
     for item in sprint_items {
         issues.push(under(item, "BRAVO-100"));
     }
@@ -219,14 +258,24 @@ pub(crate) fn demo() -> Dataset {
     issues.push(moved(issue("BRAVO-5", "Bravo", -60.0), &[("In Progress", -40.0)]));
 
     // Charlie: in between.
-    issues.extend(history("CHARLIE", "Charlie", 200, 24, 3.6, &[3.0, 5.0, 6.0, 8.0], Some("CHARLIE-100")));
+    issues.extend(history(
+        "CHARLIE",
+        "Charlie",
+        200,
+        24,
+        3.6,
+        &[3.0, 5.0, 6.0, 8.0],
+        Some("CHARLIE-100"),
+    ));
     issues.push(epic("CHARLIE-100", "Charlie", "Data export", None));
     let charlie7 = moved(issue("CHARLIE-7", "Charlie", -20.0), &[("In Progress", -9.0)]);
     issues.push(under(blocked_by(in_sprints(charlie7, &[302], -4.2), "ALPHA-9"), "CHARLIE-100"));
-    let charlie8 = blocked_by(in_sprints(issue("CHARLIE-8", "Charlie", -12.0), &[302], -4.2), "BRAVO-5");
+    let charlie8 =
+        blocked_by(in_sprints(issue("CHARLIE-8", "Charlie", -12.0), &[302], -4.2), "BRAVO-5");
     issues.push(under(charlie8, "CHARLIE-100"));
     for n in 0..4 {
-        let item = in_sprints(issue(&format!("CHARLIE-{}", 10 + n), "Charlie", -12.0), &[302], -4.2);
+        let item =
+            in_sprints(issue(&format!("CHARLIE-{}", 10 + n), "Charlie", -12.0), &[302], -4.2);
         let item = if n < 2 { moved(item, &[("In Progress", -3.0), ("Done", -0.5)]) } else { item };
         issues.push(under(item, "CHARLIE-100"));
     }

@@ -95,7 +95,11 @@ pub struct DependencyGraph {
 }
 
 /// The dependency graph as of `as_of`.
-pub fn dependency_graph(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) -> DependencyGraph {
+pub fn dependency_graph(
+    dataset: &Dataset,
+    as_of: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> DependencyGraph {
     let ix = Index::new(dataset, &cfg.blocked_statuses);
     dependency_graph_in(&ix, as_of, cfg)
 }
@@ -122,13 +126,23 @@ fn open_links(ix: &Index<'_>, t: DateTime<Utc>) -> BTreeSet<(usize, usize)> {
     res
 }
 
-pub(crate) fn dependency_graph_in(ix: &Index<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> DependencyGraph {
+pub(crate) fn dependency_graph_in(
+    ix: &Index<'_>,
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> DependencyGraph {
     let links = open_links(ix, t);
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
     for team in ix.by_team.keys() {
         nodes.insert(
             format!("team:{team}"),
-            Node { id: format!("team:{team}"), kind: NodeKind::Team, label: team.0.clone(), team: Some(team.clone()), due: None },
+            Node {
+                id: format!("team:{team}"),
+                kind: NodeKind::Team,
+                label: team.0.clone(),
+                team: Some(team.clone()),
+                due: None,
+            },
         );
     }
     let mut edges: BTreeMap<(String, String), Edge> = BTreeMap::new();
@@ -174,10 +188,19 @@ pub(crate) fn dependency_graph_in(ix: &Index<'_>, t: DateTime<Utc>, cfg: &RiskCo
         }
     }
     let chains = chains(ix, &links, t, cfg);
-    DependencyGraph { nodes: nodes.into_values().collect(), edges: edges.into_values().collect(), chains }
+    DependencyGraph {
+        nodes: nodes.into_values().collect(),
+        edges: edges.into_values().collect(),
+        chains,
+    }
 }
 
-fn chains(ix: &Index<'_>, links: &BTreeSet<(usize, usize)>, t: DateTime<Utc>, cfg: &RiskConfig) -> Vec<Chain> {
+fn chains(
+    ix: &Index<'_>,
+    links: &BTreeSet<(usize, usize)>,
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Vec<Chain> {
     let mut blockers: HashMap<usize, Vec<usize>> = HashMap::new();
     for &(blocked, blocker) in links {
         blockers.entry(blocked).or_default().push(blocker);
@@ -189,7 +212,11 @@ fn chains(ix: &Index<'_>, links: &BTreeSet<(usize, usize)>, t: DateTime<Utc>, cf
             continue;
         }
         let Some(children) = ix.children.get(issue.key.as_str()) else { continue };
-        let team_issues = issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
+        let team_issues = issue
+            .team
+            .as_ref()
+            .and_then(|tm| ix.by_team.get(tm))
+            .map_or(&children[..], Vec::as_slice);
         let odds = factors::deadline_odds(ix, epic, team_issues, t);
         if odds.is_none_or(|p| p >= cfg.deadline_probability) {
             continue;
@@ -224,7 +251,9 @@ fn chains(ix: &Index<'_>, links: &BTreeSet<(usize, usize)>, t: DateTime<Utc>, cf
             teams,
         });
     }
-    res.sort_by(|a, b| a.odds.unwrap_or(0.0).total_cmp(&b.odds.unwrap_or(0.0)).then(a.epic.cmp(&b.epic)));
+    res.sort_by(|a, b| {
+        a.odds.unwrap_or(0.0).total_cmp(&b.odds.unwrap_or(0.0)).then(a.epic.cmp(&b.epic))
+    });
     res
 }
 

@@ -106,10 +106,16 @@ impl FactorKind {
             FactorKind::Blocked => ("blocked item", "blocked items"),
             FactorKind::Overdue => ("overdue item", "overdue items"),
             FactorKind::HighPriority => ("open P0/P1 item", "open P0/P1 items"),
-            FactorKind::AgingWip => ("item aging past the 85th percentile", "items aging past the 85th percentile"),
+            FactorKind::AgingWip => {
+                ("item aging past the 85th percentile", "items aging past the 85th percentile")
+            }
             FactorKind::Stalled => ("stalled item", "stalled items"),
-            FactorKind::SprintCompletion => ("sprint below the target odds", "sprints below the target odds"),
-            FactorKind::ScopeCreep => ("item added after its sprint started", "items added after their sprint started"),
+            FactorKind::SprintCompletion => {
+                ("sprint below the target odds", "sprints below the target odds")
+            }
+            FactorKind::ScopeCreep => {
+                ("item added after its sprint started", "items added after their sprint started")
+            }
             FactorKind::CarryOver => ("item carried over", "items carried over"),
             FactorKind::CrossTeamDependencies => ("wait on another team", "waits on another team"),
             FactorKind::Deadline => ("deadline at risk", "deadlines at risk"),
@@ -177,7 +183,11 @@ impl RiskWeights {
             FactorKind::CrossTeamDependencies => self.cross_team_dependencies,
             FactorKind::Deadline => self.deadline,
         };
-        if weight.is_finite() { weight.max(0.0) } else { 0.0 }
+        if weight.is_finite() {
+            weight.max(0.0)
+        } else {
+            0.0
+        }
     }
 }
 
@@ -352,7 +362,10 @@ pub struct RiskScore {
 impl RiskScore {
     /// The factor giving the most points, if any gives some.
     pub fn top_factor(&self) -> Option<&Factor> {
-        self.factors.iter().filter(|f| f.points > 0).max_by_key(|f| (f.points, std::cmp::Reverse(f.name)))
+        self.factors
+            .iter()
+            .filter(|f| f.points > 0)
+            .max_by_key(|f| (f.points, std::cmp::Reverse(f.name)))
     }
 }
 
@@ -487,8 +500,11 @@ fn roll_up(teams: &[(TeamId, Vec<Signal>)], cfg: &RiskConfig) -> Vec<Signal> {
         .iter()
         .enumerate()
         .map(|(n, &kind)| {
-            let applicable: Vec<(&TeamId, &Signal)> =
-                teams.iter().map(|(team, s)| (team, &s[n])).filter(|(_, s)| s.severity.is_some()).collect();
+            let applicable: Vec<(&TeamId, &Signal)> = teams
+                .iter()
+                .map(|(team, s)| (team, &s[n]))
+                .filter(|(_, s)| s.severity.is_some())
+                .collect();
             if applicable.is_empty() {
                 return Signal {
                     kind,
@@ -498,13 +514,17 @@ fn roll_up(teams: &[(TeamId, Vec<Signal>)], cfg: &RiskConfig) -> Vec<Signal> {
                     why: "Applies to no team right now.".to_owned(),
                 };
             }
-            let severities: Vec<f64> = applicable.iter().map(|(_, s)| s.severity.unwrap_or(0.0)).collect();
+            let severities: Vec<f64> =
+                applicable.iter().map(|(_, s)| s.severity.unwrap_or(0.0)).collect();
             let mean = severities.iter().sum::<f64>() / severities.len() as f64;
             let max = severities.iter().copied().fold(0.0, f64::max);
             let count: usize = applicable.iter().map(|(_, s)| s.count).sum();
             let mut ranked = applicable.clone();
             ranked.sort_by(|a, b| {
-                b.1.severity.unwrap_or(0.0).total_cmp(&a.1.severity.unwrap_or(0.0)).then(b.1.count.cmp(&a.1.count))
+                b.1.severity
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.1.severity.unwrap_or(0.0))
+                    .then(b.1.count.cmp(&a.1.count))
             });
             let mut evidence = Vec::new();
             for (_, s) in &ranked {
@@ -550,11 +570,18 @@ fn existed(ix: &Index<'_>, issues: &[usize], t: DateTime<Utc>) -> bool {
     issues.iter().any(|&i| ix.issue(i).created <= t)
 }
 
-fn epic_signals(ix: &Index<'_>, epic: usize, t: DateTime<Utc>, cfg: &RiskConfig) -> Option<Vec<Signal>> {
+fn epic_signals(
+    ix: &Index<'_>,
+    epic: usize,
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Option<Vec<Signal>> {
     let issue = ix.issue(epic);
     let children = ix.children.get(issue.key.as_str())?;
-    let team_issues = issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
-    let scope = Scope { issues: children, team_issues, team: issue.team.as_ref(), epic: Some(epic) };
+    let team_issues =
+        issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
+    let scope =
+        Scope { issues: children, team_issues, team: issue.team.as_ref(), epic: Some(epic) };
     existed(ix, children, t).then(|| factors::observe(ix, scope, t, cfg))
 }
 
@@ -602,7 +629,12 @@ pub fn risk_report(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) ->
 }
 
 /// One team's risk as of `as_of`; `None` for a team the dataset does not know.
-pub fn team_risk(dataset: &Dataset, team: &TeamId, as_of: DateTime<Utc>, cfg: &RiskConfig) -> Option<RiskScore> {
+pub fn team_risk(
+    dataset: &Dataset,
+    team: &TeamId,
+    as_of: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Option<RiskScore> {
     let ix = Index::new(dataset, &cfg.blocked_statuses);
     let issues = ix.by_team.get(team)?;
     let observe = |t| {
@@ -615,14 +647,20 @@ pub fn team_risk(dataset: &Dataset, team: &TeamId, as_of: DateTime<Utc>, cfg: &R
 }
 
 /// One epic's risk as of `as_of`; `None` when `epic` is not an epic with children.
-pub fn epic_risk(dataset: &Dataset, epic: &IssueKey, as_of: DateTime<Utc>, cfg: &RiskConfig) -> Option<RiskScore> {
+pub fn epic_risk(
+    dataset: &Dataset,
+    epic: &IssueKey,
+    as_of: DateTime<Utc>,
+    cfg: &RiskConfig,
+) -> Option<RiskScore> {
     let ix = Index::new(dataset, &cfg.blocked_statuses);
     let idx = *ix.by_key.get(epic.as_str())?;
     if !signals::is_epic(ix.issue(idx)) {
         return None;
     }
     let signals = epic_signals(&ix, idx, as_of, cfg)?;
-    let previous = epic_signals(&ix, idx, as_of - Duration::days(7), cfg).map(|s| score_signals(&s, cfg).0);
+    let previous =
+        epic_signals(&ix, idx, as_of - Duration::days(7), cfg).map(|s| score_signals(&s, cfg).0);
     Some(finish(&signals, previous, cfg))
 }
 

@@ -189,7 +189,12 @@ impl<'a> Index<'a> {
     }
 
     /// Items finished per day over the `days` days ending at `t` (oldest first).
-    pub(crate) fn daily_throughput(&self, issues: &[usize], t: DateTime<Utc>, days: i64) -> Vec<u32> {
+    pub(crate) fn daily_throughput(
+        &self,
+        issues: &[usize],
+        t: DateTime<Utc>,
+        days: i64,
+    ) -> Vec<u32> {
         let mut res = vec![0u32; days.max(0) as usize];
         let from = t - Duration::days(days);
         for &idx in issues {
@@ -207,18 +212,29 @@ impl<'a> Index<'a> {
     }
 
     /// Items finished in `[from, to)`.
-    pub(crate) fn finished_between(&self, issues: &[usize], from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<usize> {
+    pub(crate) fn finished_between(
+        &self,
+        issues: &[usize],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<usize> {
         issues
             .iter()
             .copied()
             .filter(|&idx| {
-                self.finished_at(self.issue(idx), to - Duration::seconds(1)).is_some_and(|d| d >= from && d < to)
+                self.finished_at(self.issue(idx), to - Duration::seconds(1))
+                    .is_some_and(|d| d >= from && d < to)
             })
             .collect()
     }
 
     /// The sprint the team was running at `t`, if any: the latest started one not yet completed.
-    pub(crate) fn active_sprint(&self, team: &TeamId, issues: &[usize], t: DateTime<Utc>) -> Option<&'a Sprint> {
+    pub(crate) fn active_sprint(
+        &self,
+        team: &TeamId,
+        issues: &[usize],
+        t: DateTime<Utc>,
+    ) -> Option<&'a Sprint> {
         let board = self.dataset.teams.iter().find(|tm| &tm.id == team).and_then(|tm| tm.board);
         let mut seen: Vec<SprintId> = Vec::new();
         if board.is_none() {
@@ -242,23 +258,43 @@ impl<'a> Index<'a> {
     }
 
     /// Issues of `issues` in `sprint` at `t`.
-    pub(crate) fn sprint_members(&self, issues: &[usize], sprint: SprintId, t: DateTime<Utc>) -> Vec<usize> {
-        issues.iter().copied().filter(|&idx| sprints_at(self.issue(idx), t).contains(&sprint)).collect()
+    pub(crate) fn sprint_members(
+        &self,
+        issues: &[usize],
+        sprint: SprintId,
+        t: DateTime<Utc>,
+    ) -> Vec<usize> {
+        issues
+            .iter()
+            .copied()
+            .filter(|&idx| sprints_at(self.issue(idx), t).contains(&sprint))
+            .collect()
     }
 
     /// The running sprint of `team` at `t` with its remaining items and completion odds.
-    pub(crate) fn sprint_odds(&self, team: &TeamId, issues: &[usize], t: DateTime<Utc>) -> Option<SprintOdds<'a>> {
+    pub(crate) fn sprint_odds(
+        &self,
+        team: &TeamId,
+        issues: &[usize],
+        t: DateTime<Utc>,
+    ) -> Option<SprintOdds<'a>> {
         let sprint = self.active_sprint(team, issues, t)?;
         let members = self.sprint_members(issues, sprint.id, t);
-        let remaining: Vec<usize> = members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
+        let remaining: Vec<usize> =
+            members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
         let days_left = sprint.end.map_or(0.0, |end| days_between(t, end).max(0.0));
-        let samples: Vec<f64> = self.daily_throughput(issues, t, SAMPLE_DAYS).into_iter().map(f64::from).collect();
+        let samples: Vec<f64> =
+            self.daily_throughput(issues, t, SAMPLE_DAYS).into_iter().map(f64::from).collect();
         let odds = completion_probability(&samples, remaining.len(), days_left);
         Some(SprintOdds { sprint, members, remaining, days_left, odds })
     }
 
     /// Open issues at `t` that wait on an unfinished issue of another team: (blocked, blocker).
-    pub(crate) fn cross_team_blockers(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<(usize, usize)> {
+    pub(crate) fn cross_team_blockers(
+        &self,
+        issues: &[usize],
+        t: DateTime<Utc>,
+    ) -> Vec<(usize, usize)> {
         let mut res = Vec::new();
         for &idx in issues {
             let issue = self.issue(idx);
@@ -301,7 +337,12 @@ pub(crate) fn flagged_since(issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<
     if issue.flag_periods.is_empty() {
         return (issue.flagged && issue.updated <= t).then_some(issue.updated);
     }
-    issue.flag_periods.iter().rev().find(|p| p.start <= t && p.end.is_none_or(|e| e > t)).map(|p| p.start)
+    issue
+        .flag_periods
+        .iter()
+        .rev()
+        .find(|p| p.start <= t && p.end.is_none_or(|e| e > t))
+        .map(|p| p.start)
 }
 
 /// The sprint field at `t`, rebuilt from the sprint history.

@@ -11,7 +11,12 @@ fn report() -> RiskReport {
 }
 
 fn team<'r>(report: &'r RiskReport, name: &str) -> &'r RiskScore {
-    &report.teams.iter().find(|t| t.team.0 == name).map(|t| &t.risk).unwrap_or_else(|| panic!("team {name}"))
+    &report
+        .teams
+        .iter()
+        .find(|t| t.team.0 == name)
+        .map(|t| &t.risk)
+        .unwrap_or_else(|| panic!("team {name}"))
 }
 
 fn factor(score: &RiskScore, kind: FactorKind) -> &Factor {
@@ -69,7 +74,12 @@ fn the_trend_compares_with_the_same_dataset_a_week_earlier() {
     assert!(previous < bravo.score, "a P0, a flag and an overdue item arrived this week");
     assert_eq!(bravo.trend.delta, Some(bravo.score as i32 - previous as i32));
     assert_eq!(bravo.trend.direction, TrendDirection::Worse);
-    let week_ago = team_risk(&fixture::demo(), &TeamId("Bravo".into()), as_of() - Duration::days(7), &RiskConfig::default());
+    let week_ago = team_risk(
+        &fixture::demo(),
+        &TeamId("Bravo".into()),
+        as_of() - Duration::days(7),
+        &RiskConfig::default(),
+    );
     assert_eq!(week_ago.map(|r| r.score), Some(previous));
 }
 
@@ -98,12 +108,19 @@ fn cross_team_waits_name_both_issues() {
 #[test]
 fn the_chain_behind_a_deadline_at_risk_crosses_three_teams() {
     let graph = report().dependencies;
-    let chain = graph.chains.iter().find(|c| c.epic.0 == "BRAVO-100").unwrap_or_else(|| panic!("{graph:#?}"));
+    let chain = graph
+        .chains
+        .iter()
+        .find(|c| c.epic.0 == "BRAVO-100")
+        .unwrap_or_else(|| panic!("{graph:#?}"));
     let path: Vec<&str> = chain.path.iter().map(IssueKey::as_str).collect();
     assert_eq!(path, ["BRAVO-19", "CHARLIE-7", "ALPHA-9"]);
     let teams: Vec<&str> = chain.teams.iter().map(|t| t.0.as_str()).collect();
     assert_eq!(teams, ["Bravo", "Charlie", "Alpha"]);
-    assert!(graph.edges.iter().any(|e| e.from == "team:Alpha" && e.to == "team:Charlie" && e.cross_team));
+    assert!(graph
+        .edges
+        .iter()
+        .any(|e| e.from == "team:Alpha" && e.to == "team:Charlie" && e.cross_team));
     assert!(graph.edges.iter().any(|e| e.from == "team:Charlie" && e.to == "team:Bravo"));
 }
 
@@ -121,7 +138,8 @@ fn json_reads_score_level_trend_factors() {
 
 #[test]
 fn config_takes_a_partial_toml_table_and_defaults_the_rest() {
-    let cfg: RiskConfig = toml::from_str("red_from = 70\n[weights]\nblocked = 40\n").unwrap_or_default();
+    let cfg: RiskConfig =
+        toml::from_str("red_from = 70\n[weights]\nblocked = 40\n").unwrap_or_default();
     assert_eq!(cfg.red_from, 70);
     assert_eq!(cfg.weights.blocked, 40.0);
     assert_eq!(cfg.weights.overdue, RiskWeights::default().overdue);

@@ -195,7 +195,12 @@ pub struct ExecutiveSummary {
     pub shipped: Vec<Shipped>,
 }
 
-fn throughput(ix: &Index<'_>, issues: &[usize], week_start: DateTime<Utc>, t: DateTime<Utc>) -> Throughput {
+fn throughput(
+    ix: &Index<'_>,
+    issues: &[usize],
+    week_start: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> Throughput {
     let this_week = ix.finished_between(issues, week_start, t).len() as u32;
     let before = ix.finished_between(issues, week_start - Duration::days(28), week_start).len();
     Throughput { this_week, mean_4w: before as f64 / 4.0 }
@@ -204,7 +209,13 @@ fn throughput(ix: &Index<'_>, issues: &[usize], week_start: DateTime<Utc>, t: Da
 /// Velocity over the last closed sprints: committed = in the sprint an hour
 /// after it started, completed = in it and done when it closed; points are
 /// current estimates.
-fn velocity(ix: &Index<'_>, team: &TeamId, issues: &[usize], t: DateTime<Utc>, opts: &SummaryOptions) -> Option<Velocity> {
+fn velocity(
+    ix: &Index<'_>,
+    team: &TeamId,
+    issues: &[usize],
+    t: DateTime<Utc>,
+    opts: &SummaryOptions,
+) -> Option<Velocity> {
     let board = ix.dataset.teams.iter().find(|tm| &tm.id == team).and_then(|tm| tm.board);
     let mut closed: Vec<_> = ix
         .dataset
@@ -239,7 +250,11 @@ fn velocity(ix: &Index<'_>, team: &TeamId, issues: &[usize], t: DateTime<Utc>, o
         return None;
     }
     let predictability = (ratios.iter().sum::<f64>() / ratios.len() as f64).clamp(0.0, 1.0);
-    Some(Velocity { sprints: ratios.len(), mean_points: completed_sum / closed.len() as f64, predictability })
+    Some(Velocity {
+        sprints: ratios.len(),
+        mean_points: completed_sum / closed.len() as f64,
+        predictability,
+    })
 }
 
 fn pct(odds: f64) -> String {
@@ -255,10 +270,15 @@ fn trend_words(delta: Option<i32>, direction: TrendDirection) -> String {
     }
 }
 
-pub(crate) fn epic_forecast_at(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) -> Option<EpicForecast> {
+pub(crate) fn epic_forecast_at(
+    ix: &Index<'_>,
+    epic: usize,
+    t: DateTime<Utc>,
+) -> Option<EpicForecast> {
     let issue = ix.issue(epic);
     let children = ix.children.get(issue.key.as_str())?;
-    let team_issues = issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
+    let team_issues =
+        issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
     let remaining = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
     let samples = crate::risk::factors::epic_samples(ix, children, team_issues, t);
     let p50 = signals::days_to_finish(&samples, remaining, 0.5).map(|d| signals::date_after(t, d));
@@ -266,9 +286,14 @@ pub(crate) fn epic_forecast_at(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) ->
     let p85 = p85_days.map(|d| signals::date_after(t, d));
     let week_ago = t - Duration::days(7);
     let moved_days = (|| {
-        let before_remaining = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), week_ago)).count();
-        let before_samples = crate::risk::factors::epic_samples(ix, children, team_issues, week_ago);
-        let before = signals::date_after(week_ago, signals::days_to_finish(&before_samples, before_remaining, 0.85)?);
+        let before_remaining =
+            children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), week_ago)).count();
+        let before_samples =
+            crate::risk::factors::epic_samples(ix, children, team_issues, week_ago);
+        let before = signals::date_after(
+            week_ago,
+            signals::days_to_finish(&before_samples, before_remaining, 0.85)?,
+        );
         Some((p85? - before).num_days())
     })();
     let odds = crate::risk::factors::deadline_odds(ix, epic, team_issues, t);
@@ -283,8 +308,12 @@ pub(crate) fn epic_forecast_at(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) ->
         sentence.push_str(&format!("; {} odds of meeting its {due} due date", pct(odds)));
     }
     match moved_days {
-        Some(d) if d > 0 => sentence.push_str(&format!("; {d} days later than last week's forecast")),
-        Some(d) if d < 0 => sentence.push_str(&format!("; {} days earlier than last week's forecast", -d)),
+        Some(d) if d > 0 => {
+            sentence.push_str(&format!("; {d} days later than last week's forecast"))
+        }
+        Some(d) if d < 0 => {
+            sentence.push_str(&format!("; {} days earlier than last week's forecast", -d))
+        }
         Some(_) => sentence.push_str("; unchanged since last week"),
         None => {}
     }
@@ -303,7 +332,14 @@ pub(crate) fn epic_forecast_at(ix: &Index<'_>, epic: usize, t: DateTime<Utc>) ->
     })
 }
 
-fn shipped(ix: &Index<'_>, team: &TeamId, issues: &[usize], from: DateTime<Utc>, t: DateTime<Utc>, limit: usize) -> Shipped {
+fn shipped(
+    ix: &Index<'_>,
+    team: &TeamId,
+    issues: &[usize],
+    from: DateTime<Utc>,
+    t: DateTime<Utc>,
+    limit: usize,
+) -> Shipped {
     let mut done = ix.finished_between(issues, from, t);
     let points: f64 = done.iter().map(|&i| ix.issue(i).points.map_or(0.0, |p| p.0)).sum();
     let epics: Vec<IssueKey> = ix
@@ -320,8 +356,11 @@ fn shipped(ix: &Index<'_>, team: &TeamId, issues: &[usize], from: DateTime<Utc>,
             .then(ib.points.map_or(0.0, |p| p.0).total_cmp(&ia.points.map_or(0.0, |p| p.0)))
             .then(ia.key.cmp(&ib.key))
     });
-    let highlights: Vec<(IssueKey, String)> =
-        done.iter().take(limit).map(|&i| (ix.issue(i).key.clone(), ix.issue(i).summary.clone())).collect();
+    let highlights: Vec<(IssueKey, String)> = done
+        .iter()
+        .take(limit)
+        .map(|&i| (ix.issue(i).key.clone(), ix.issue(i).summary.clone()))
+        .collect();
     let sentence = if done.is_empty() {
         format!("{team} shipped nothing this week.")
     } else {
@@ -340,7 +379,12 @@ fn shipped(ix: &Index<'_>, team: &TeamId, issues: &[usize], from: DateTime<Utc>,
 }
 
 /// The executive summary of `week`, read at the end of the week or at `as_of`, whichever is earlier.
-pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>, opts: &SummaryOptions) -> ExecutiveSummary {
+pub fn executive_summary(
+    dataset: &Dataset,
+    week: IsoWeek,
+    as_of: DateTime<Utc>,
+    opts: &SummaryOptions,
+) -> ExecutiveSummary {
     let week_start = week.monday().and_hms_opt(0, 0, 0).map_or(as_of, |t| t.and_utc());
     let t = (week_start + Duration::days(7)).min(as_of);
     let ix = Index::new(dataset, &opts.risk.blocked_statuses);
@@ -367,7 +411,11 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
             tp.mean_4w
         )];
         if let Some(v) = &velocity {
-            let over = if v.sprints == 1 { "its last sprint".to_owned() } else { format!("its last {} sprints", v.sprints) };
+            let over = if v.sprints == 1 {
+                "its last sprint".to_owned()
+            } else {
+                format!("its last {} sprints", v.sprints)
+            };
             sentences.push(format!(
                 "Over {over} it completed {:.0} points a sprint and delivered {} of what it committed.",
                 v.mean_points,
@@ -389,7 +437,9 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
         let top = risk
             .factors
             .iter()
-            .filter(|f| f.points > 0 && (running.is_none() || f.name != risk::FactorKind::SprintCompletion))
+            .filter(|f| {
+                f.points > 0 && (running.is_none() || f.name != risk::FactorKind::SprintCompletion)
+            })
             .max_by_key(|f| (f.points, std::cmp::Reverse(f.name)));
         if let Some(top) = top {
             sentences.push(format!("Main risk, {}: {}", top.name.label(), top.why));
@@ -431,7 +481,12 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
         .chain(report.epics.iter().map(|er| (format!("{} \"{}\"", er.epic, er.summary), &er.risk)))
         .filter(|(_, r)| r.level != RiskLevel::Green)
         .filter_map(|(subject, r)| {
-            r.top_factor().map(|f| RiskLine { subject, score: r.score, level: r.level, reason: f.why.clone() })
+            r.top_factor().map(|f| RiskLine {
+                subject,
+                score: r.score,
+                level: r.level,
+                reason: f.why.clone(),
+            })
         })
         .collect();
     risks.sort_by(|a, b| b.score.cmp(&a.score).then(a.subject.cmp(&b.subject)));
@@ -447,7 +502,12 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
             None => a.severity <= Severity::High,
         })
         .take(opts.max_alerts)
-        .map(|a| AlertLine { severity: a.severity, rule: a.rule, team: a.team.clone(), title: a.title.clone() })
+        .map(|a| AlertLine {
+            severity: a.severity,
+            rule: a.rule,
+            team: a.team.clone(),
+            title: a.title.clone(),
+        })
         .collect();
 
     let org = &report.organisation;
@@ -485,6 +545,78 @@ pub fn executive_summary(dataset: &Dataset, week: IsoWeek, as_of: DateTime<Utc>,
         risks,
         alerts,
         shipped: shipped_lines,
+    }
+}
+
+/// One team's line of `claudedirector status`: health, throughput trend, sprint odds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamStatus {
+    /// The team.
+    pub team: TeamId,
+    /// Risk score.
+    pub score: u32,
+    /// Risk level.
+    pub level: RiskLevel,
+    /// Change of the risk score since a week earlier.
+    pub trend: Option<i32>,
+    /// Items finished in the 7 days to `as_of`, against the weekly mean of the 4 weeks before.
+    pub throughput: Throughput,
+    /// The running sprint.
+    pub sprint: Option<String>,
+    /// Its odds of finishing.
+    pub sprint_odds: Option<f64>,
+    /// The factor giving the most points, with its reason.
+    pub main_risk: Option<String>,
+}
+
+/// Every team's health at `as_of`, plus the organisation's as the last line's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusReport {
+    /// When.
+    pub as_of: DateTime<Utc>,
+    /// The organisation's risk score.
+    pub score: u32,
+    /// Its level.
+    pub level: RiskLevel,
+    /// Its change since a week earlier.
+    pub trend: Option<i32>,
+    /// The organisation's throughput.
+    pub throughput: Throughput,
+    /// One per team.
+    pub teams: Vec<TeamStatus>,
+}
+
+/// Health of every team at `as_of` (rolling 7 days, not an ISO week).
+pub fn team_status(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) -> StatusReport {
+    let ix = Index::new(dataset, &cfg.blocked_statuses);
+    let report = risk::risk_report(dataset, as_of, cfg);
+    let week_start = as_of - Duration::days(7);
+    let teams = report
+        .teams
+        .iter()
+        .map(|tr| {
+            let issues = ix.by_team.get(&tr.team).map_or(&[][..], Vec::as_slice);
+            let running = ix.sprint_odds(&tr.team, issues, as_of);
+            TeamStatus {
+                team: tr.team.clone(),
+                score: tr.risk.score,
+                level: tr.risk.level,
+                trend: tr.risk.trend.delta,
+                throughput: throughput(&ix, issues, week_start, as_of),
+                sprint: running.as_ref().map(|r| r.sprint.name.clone()),
+                sprint_odds: running.and_then(|r| r.odds),
+                main_risk: tr.risk.top_factor().map(|f| f.why.clone()),
+            }
+        })
+        .collect();
+    let all: Vec<usize> = ix.by_team.values().flatten().copied().collect();
+    StatusReport {
+        as_of,
+        score: report.organisation.score,
+        level: report.organisation.level,
+        trend: report.organisation.trend.delta,
+        throughput: throughput(&ix, &all, week_start, as_of),
+        teams,
     }
 }
 

@@ -34,7 +34,8 @@ pub fn render(summary: &ExecutiveSummary, format: Format) -> String {
     match format {
         Format::Markdown => markdown(summary),
         Format::Html => html(summary),
-        Format::Json => serde_json::to_string_pretty(summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        Format::Json => serde_json::to_string_pretty(summary)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
     }
 }
 
@@ -69,7 +70,14 @@ pub fn markdown(s: &ExecutiveSummary) -> String {
     }
     let _ = writeln!(out, "\n## Teams\n");
     for team in &s.teams {
-        let _ = writeln!(out, "**{}** ({}, {}): {}\n", team.team, team.level, team.score, team.sentences.join(" "));
+        let _ = writeln!(
+            out,
+            "**{}** ({}, {}): {}\n",
+            team.team,
+            team.level,
+            team.score,
+            team.sentences.join(" ")
+        );
     }
     if !s.epics.is_empty() {
         let _ = writeln!(out, "## Epics\n");
@@ -150,7 +158,11 @@ pub fn html(s: &ExecutiveSummary) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Executive summary {}</title><style>{STYLE}</style></head><body>\n",
         s.week
     );
-    let _ = writeln!(out, "<h1>Executive summary, week {}</h1><p class=\"meta\">{} to {}</p>", s.week, s.from, s.to);
+    let _ = writeln!(
+        out,
+        "<h1>Executive summary, week {}</h1><p class=\"meta\">{} to {}</p>",
+        s.week, s.from, s.to
+    );
     for sentence in &s.headline {
         let _ = writeln!(out, "<p>{}</p>", e(sentence));
     }

@@ -18,7 +18,8 @@ fn a_week_not_over_is_read_at_as_of() {
     let s = summary();
     assert_eq!(s.as_of, as_of());
     assert_eq!(s.week.to_string(), "2026-W48");
-    let earlier = executive_summary(&fixture::demo(), week().previous(), as_of(), &SummaryOptions::default());
+    let earlier =
+        executive_summary(&fixture::demo(), week().previous(), as_of(), &SummaryOptions::default());
     assert_eq!(earlier.as_of.date_naive(), week().monday());
 }
 
@@ -103,4 +104,18 @@ fn markdown_summary_of_the_demo() {
 #[test]
 fn html_summary_of_the_demo() {
     insta::assert_snapshot!("demo_html", render::render(&summary(), Format::Html));
+}
+
+#[test]
+fn status_has_a_line_per_team_consistent_with_risk() {
+    let status = team_status(&fixture::demo(), as_of(), &RiskConfig::default());
+    let report = crate::risk::risk_report(&fixture::demo(), as_of(), &RiskConfig::default());
+    assert_eq!(status.teams.len(), report.teams.len());
+    for (line, risk) in status.teams.iter().zip(&report.teams) {
+        assert_eq!((&line.team, line.score), (&risk.team, risk.risk.score));
+    }
+    let total: u32 = status.teams.iter().map(|t| t.throughput.this_week).sum();
+    assert_eq!(status.throughput.this_week, total);
+    let bravo = status.teams.iter().find(|t| t.team.0 == "Bravo").and_then(|t| t.sprint_odds);
+    assert!(bravo.is_some_and(|odds| odds < 0.5));
 }

@@ -29,7 +29,8 @@ pub struct IsoWeek {
 impl IsoWeek {
     /// Week `week` of ISO year `year`.
     pub fn new(year: i32, week: u32) -> Result<IsoWeek, IsoWeekError> {
-        let monday = NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or(IsoWeekError::NoSuchWeek)?;
+        let monday =
+            NaiveDate::from_isoywd_opt(year, week, Weekday::Mon).ok_or(IsoWeekError::NoSuchWeek)?;
         Ok(IsoWeek { year, week, monday })
     }
 
@@ -42,8 +43,7 @@ impl IsoWeek {
 
     /// The last week that ended by `as_of` — the week a Monday report is about.
     pub fn last_full_before(as_of: DateTime<Utc>) -> IsoWeek {
-        IsoWeek::containing(as_of.date_naive() - Duration::days(7))
-            .max_if_ended(as_of)
+        IsoWeek::containing(as_of.date_naive() - Duration::days(7)).max_if_ended(as_of)
     }
 
     fn max_if_ended(self, as_of: DateTime<Utc>) -> IsoWeek {
@@ -51,7 +51,11 @@ impl IsoWeek {
         // `as_of` is itself in the following week: then that is the answer.
         let next = IsoWeek::containing(self.monday + Duration::days(7));
         let next_end = (next.monday + Duration::days(7)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        if next_end.is_some_and(|end| end <= as_of) { next } else { self }
+        if next_end.is_some_and(|end| end <= as_of) {
+            next
+        } else {
+            self
+        }
     }
 
     /// ISO year.

@@ -14,6 +14,7 @@ pub mod reports;
 pub mod risk;
 pub mod serve;
 pub mod sim;
+pub mod source;
 pub mod status;
 pub mod sync;
 
