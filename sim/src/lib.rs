@@ -160,9 +160,10 @@ pub async fn start(options: SimOptions, listener: tokio::net::TcpListener) -> an
     });
     let live = options.live.clone().map(|live| {
         let site = site.clone();
+        let events = live::listen(&site);
         tokio::spawn(async move {
             tokio::select! {
-                () = live::run(site, live) => {}
+                () = live::run(site, live, events) => {}
                 _ = stopped.wait_for(|s| *s) => {}
             }
         })

@@ -34,10 +34,20 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Runs live mode until the future is dropped.
-pub(crate) async fn run(site: Arc<Site>, options: LiveOptions) {
+/// Installs the channel changes are announced on, so nothing done right after
+/// `start` returns can be missed; `run` drains it.
+pub(crate) fn listen(site: &Site) -> mpsc::UnboundedReceiver<Mutation> {
     let (tx, rx) = mpsc::unbounded_channel();
     *site.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+    rx
+}
+
+/// Runs live mode until the future is dropped.
+pub(crate) async fn run(
+    site: Arc<Site>,
+    options: LiveOptions,
+    rx: mpsc::UnboundedReceiver<Mutation>,
+) {
     let _emitter = AbortOnDrop(tokio::spawn(emit(site.clone(), rx, options.clone())));
     let mut rng = Rng::new(site.options.seed ^ 0x5EED_11FE);
     let mut last = site.clock.now();

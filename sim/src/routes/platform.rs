@@ -41,7 +41,6 @@ pub(crate) async fn server_info(State(site): SiteState) -> Response {
             "serverTime": jira_time(now, site.tz),
             "scmInfo": "57a0ca5b4a0bb0ac5f3fee4764acb1c14e4d7e71",
             "serverTitle": "Jira",
-            "defaultLocale": {"locale": "en_US"},
             "serverTimeZone": "Etc/UTC",
         }),
         Flavor::DataCenter => json!({
@@ -51,7 +50,6 @@ pub(crate) async fn server_info(State(site): SiteState) -> Response {
             "deploymentType": "Server",
             "buildNumber": 9120015,
             "buildDate": "2024-10-01T00:00:00.000+0000",
-            "databaseBuildNumber": 9120015,
             "serverTime": jira_time(now, site.tz),
             "scmInfo": "b9ae7b1b1e4c1ed0cb2d5c0b8ae39f7d7c0a2a4c",
             "serverTitle": "Jira",
@@ -147,7 +145,6 @@ pub(crate) async fn fields(State(site): SiteState) -> Response {
                 "clauseNames": if custom { json!([clause, name]) } else { json!([clause]) },
             });
             if custom {
-                v["untranslatedName"] = json!(name);
                 v["schema"] = custom_schema(&org, &id);
             } else {
                 v["schema"] = json!({"type": system_type(&id), "system": id});
@@ -179,13 +176,8 @@ fn system_type(id: &str) -> &'static str {
 pub(crate) async fn statuses(State(site): SiteState, uri: Uri) -> Response {
     let org = site.read();
     let c = ctx(&site, &org, api_version(uri.path()));
-    let list: Vec<Value> = (0..STATUSES.len() as u8)
-        .map(|s| {
-            let mut v = c.status(s);
-            v["scope"] = json!({"type": "GLOBAL"});
-            v
-        })
-        .collect();
+    // Company-managed workflows: global statuses carry no `scope`.
+    let list: Vec<Value> = (0..STATUSES.len() as u8).map(|s| c.status(s)).collect();
     ok(&Value::Array(list))
 }
 
