@@ -6,3 +6,6 @@ mod sync;
 mod contract;
 mod sim_faults;
 mod peer;
+mod webhooks;
+mod auth;
+mod notify;
