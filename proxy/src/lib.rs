@@ -131,6 +131,7 @@ pub fn start(
         alerting: realtime.alerting,
         gate,
         security,
+        deltas: Arc::default(),
     };
     let tasks = realtime.tasks;
     let engine = tokio::spawn(async move {

@@ -35,6 +35,54 @@ pub struct AppState {
     pub gate: crate::auth::Gate,
     /// Security headers for every response.
     pub security: crate::auth::headers::SecurityHeaders,
+    /// Recently built `GET /api/v1/issues` bodies.
+    pub deltas: Arc<DeltaCache>,
+}
+
+/// Recently built delta bodies keyed by (since, limit, store sequence), so
+/// many dashboards asking for the same delta cost one store query. Entries
+/// for an older sequence are never served: the key holds the sequence.
+#[derive(Debug, Default)]
+pub struct DeltaCache {
+    entries: std::sync::Mutex<std::collections::VecDeque<(DeltaKey, Arc<str>)>>,
+}
+
+/// What a cached delta answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeltaKey {
+    /// The client's sequence (`None`: everything).
+    pub since: Option<i64>,
+    /// Page size.
+    pub limit: usize,
+    /// The store's sequence when built.
+    pub last_seq: i64,
+}
+
+impl DeltaCache {
+    const MAX_ENTRIES: usize = 32;
+    const MAX_BYTES: usize = 64 << 20;
+
+    /// A cached body.
+    pub fn get(&self, key: &DeltaKey) -> Option<Arc<str>> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.iter().find(|(k, _)| k == key).map(|(_, body)| Arc::clone(body))
+    }
+
+    /// Keeps a body, dropping the oldest past the entry and byte caps.
+    pub fn put(&self, key: DeltaKey, body: Arc<str>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if body.len() > Self::MAX_BYTES || entries.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        entries.push_back((key, body));
+        let mut bytes: usize = entries.iter().map(|(_, b)| b.len()).sum();
+        while entries.len() > Self::MAX_ENTRIES || bytes > Self::MAX_BYTES {
+            match entries.pop_front() {
+                Some((_, dropped)) => bytes -= dropped.len(),
+                None => break,
+            }
+        }
+    }
 }
 
 impl axum::extract::FromRef<AppState> for crate::webhooks::Webhooks {

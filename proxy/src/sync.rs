@@ -143,6 +143,8 @@ enum Command {
 
 struct Shared {
     state: Mutex<EngineState>,
+    /// End of the last successful run, kept here so every API call need not ask the store.
+    data_as_of: Mutex<Option<DateTime<Utc>>>,
     events: broadcast::Sender<ServerEvent>,
     store: Arc<dyn Store>,
     clock: Clock,
@@ -203,7 +205,7 @@ impl SyncHandle {
 
     /// End of the last successful run.
     pub fn data_as_of(&self) -> Option<DateTime<Utc>> {
-        self.shared.store.last_success().ok().flatten().and_then(|run| run.finished)
+        *self.shared.data_as_of.lock().expect("data_as_of lock")
     }
 
     /// Listens to engine events.
@@ -294,8 +296,10 @@ impl Syncer {
     ) -> (SyncHandle, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(256);
+        let data_as_of = self.store.last_success().ok().flatten().and_then(|run| run.finished);
         let shared = Arc::new(Shared {
             state: Mutex::new(EngineState::default()),
+            data_as_of: Mutex::new(data_as_of),
             events,
             store: Arc::clone(&self.store),
             clock: self.clock.clone(),
@@ -432,6 +436,9 @@ async fn execute(syncer: &Syncer, shared: &Shared, plan: Plan) -> RunReport {
     };
     if let Err(err) = syncer.store.finish_run(&record) {
         tracing::error!(error = %err, "cannot record the sync run");
+    }
+    if record.ok {
+        *shared.data_as_of.lock().expect("data_as_of lock") = Some(finished);
     }
     let report = RunReport {
         ok: result.is_ok(),

@@ -9,8 +9,11 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
+use std::sync::Arc;
+
 use crate::error::{ApiError, AppQuery};
-use crate::state::AppState;
+use crate::state::{AppState, DeltaKey};
+use crate::store::DeltaRows;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/issues", get(list))
@@ -43,8 +46,9 @@ async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>)
     super::freshen(&state, params.wait).await;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100_000);
     let store = state.store.clone();
+    let cache = state.deltas.clone();
     let since = params.since.clone();
-    let (rows, epoch, since_seq) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let body = tokio::task::spawn_blocking(move || -> Result<Arc<str>, ApiError> {
         let epoch = store.epoch()?;
         let since_seq = match since.as_deref().filter(|s| !s.is_empty()) {
             Some(cursor) => parse_cursor(cursor, &epoch)?,
@@ -53,11 +57,31 @@ async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>)
         let last = store.last_seq()?;
         // A cursor ahead of the store means the store was replaced: start over.
         let since_seq = since_seq.filter(|seq| *seq <= last);
-        Ok((store.delta(since_seq, limit)?, epoch, since_seq))
+        let key = DeltaKey { since: since_seq, limit, last_seq: last };
+        if let Some(body) = cache.get(&key) {
+            return Ok(body);
+        }
+        let rows = store.delta(since_seq, limit)?;
+        let body: Arc<str> = delta_body(&rows, &epoch, since_seq.is_none()).into();
+        // Only a delta that reaches the sequence it was keyed on is reusable.
+        if rows.last_seq == last || rows.has_more {
+            cache.put(key, Arc::clone(&body));
+        }
+        Ok(body)
     })
     .await
     .map_err(|err| ApiError::Internal(err.to_string()))??;
-    let data_as_of = state.sync.data_as_of();
+    let data_as_of = serde_json::to_string(&state.sync.data_as_of()).unwrap_or_else(|_| "null".into());
+    let mut response = String::with_capacity(body.len() + 48);
+    response.push_str(&body);
+    response.push_str(",\"data_as_of\":");
+    response.push_str(&data_as_of);
+    response.push('}');
+    Ok(([(CONTENT_TYPE, "application/json")], response).into_response())
+}
+
+/// Everything of the response but `data_as_of` and the closing brace.
+fn delta_body(rows: &DeltaRows, epoch: &str, full: bool) -> String {
     let mut body = String::with_capacity(rows.issues.iter().map(String::len).sum::<usize>() + 256);
     body.push_str("{\"issues\":[");
     for (idx, issue) in rows.issues.iter().enumerate() {
@@ -71,13 +95,10 @@ async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>)
     body.push_str(",\"cursor\":");
     body.push_str(&serde_json::to_string(&format!("{epoch}.{}", rows.last_seq)).unwrap_or_default());
     body.push_str(",\"full\":");
-    body.push_str(if since_seq.is_none() { "true" } else { "false" });
+    body.push_str(if full { "true" } else { "false" });
     body.push_str(",\"has_more\":");
     body.push_str(if rows.has_more { "true" } else { "false" });
-    body.push_str(",\"data_as_of\":");
-    body.push_str(&serde_json::to_string(&data_as_of).unwrap_or_else(|_| "null".into()));
-    body.push('}');
-    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
+    body
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    epoch: std::sync::OnceLock<String>,
 }
 
 fn ts(at: DateTime<Utc>) -> String {
@@ -129,7 +130,12 @@ impl SqliteStore {
             configure(&reader)?;
             readers.push(Mutex::new(reader));
         }
-        Ok(SqliteStore { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            epoch: std::sync::OnceLock::new(),
+        })
     }
 
     pub(super) fn write_conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -349,7 +355,11 @@ impl Store for SqliteStore {
     }
 
     fn epoch(&self) -> Result<String> {
-        Ok(self.meta("epoch")?.unwrap_or_default())
+        if let Some(epoch) = self.epoch.get() {
+            return Ok(epoch.clone());
+        }
+        let epoch = self.meta("epoch")?.unwrap_or_default();
+        Ok(self.epoch.get_or_init(|| epoch).clone())
     }
 
     fn team_counts(&self) -> Result<Vec<TeamCount>> {

@@ -1,0 +1,300 @@
+//! Sync cost and API latency against the simulated JIRA.
+//!
+//! ```text
+//! cargo run --release -p director-proxy --example bench_sync -- large      # initial + 1% incremental of the large org
+//! cargo run --release -p director-proxy --example bench_sync -- api        # GET /api/v1/issues?since= with 100 clients
+//! cargo run --release -p director-proxy --example bench_sync -- day director
+//! cargo run --release -p director-proxy --example bench_sync -- day org
+//! ```
+//!
+//! Every figure printed is measured in this run: JIRA calls come from the
+//! simulated site's request log and the proxy's call accounting.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, TimeZone, Utc};
+use director_proxy::clock::Clock;
+use director_proxy::config::{AuthMode, Config, Credentials, Flavor, Secret, TeamConfig};
+use director_proxy::state::AppState;
+use director_proxy::sync::Trigger;
+use director_proxy::StartOptions;
+use director_sim::{LiveOptions, Preset, Sim, SimOptions};
+
+struct Running {
+    state: AppState,
+    base_url: String,
+    _stop: tokio::sync::watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_sim(options: SimOptions) -> anyhow::Result<Arc<Sim>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    Ok(Arc::new(director_sim::start(options, listener).await?))
+}
+
+fn config_for(sim: &Sim, teams: Option<&[&str]>) -> Config {
+    let teams = sim
+        .teams()
+        .into_iter()
+        .filter(|team| teams.is_none_or(|names| names.contains(&team.name.as_str())))
+        .map(|team| TeamConfig {
+            name: team.name,
+            jql: format!("project = {}", team.project_key),
+            board: Some(team.board_id),
+            size: Some(team.engineers),
+        })
+        .collect();
+    Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams)
+}
+
+async fn start_proxy(sim: &Arc<Sim>, config: Config, factor: f64) -> anyhow::Result<Running> {
+    let dir = tempfile::tempdir()?;
+    let clock_sim = Arc::clone(sim);
+    let options = StartOptions {
+        data_dir: dir.path().to_owned(),
+        credentials: Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") },
+        clock: Clock::custom(move || clock_sim.now(), factor),
+        dist: None,
+        access: director_proxy::auth::Access::Open,
+        webhook_secret: None,
+    };
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let (state, _engine) = director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let serving = state.clone();
+    tokio::spawn(director_proxy::serve_state(serving, listener, director_proxy::wait_for(stop_rx)));
+    Ok(Running { state, base_url, _stop: stop, _dir: dir })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn large() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let sim = start_sim(SimOptions { preset: Preset::Large, ..SimOptions::default() }).await?;
+    let total = sim.issue_ids_and_updated().len();
+    println!("large org: {total} issues, {} teams (generated in {:.1} s)", sim.teams().len(), started.elapsed().as_secs_f64());
+    let mut config = config_for(&sim, None);
+    config.sync.daily_budget = 1_000_000;
+    config.jira.requests_per_second = 100.0;
+    let proxy = start_proxy(&sim, config, 1.0).await?;
+    sim.clear_request_log();
+    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    anyhow::ensure!(report.ok, "initial sync failed: {:?}", report.error);
+    let calls = sim.request_log().len();
+    println!(
+        "initial sync: {} issues stored, {calls} JIRA calls, {:.1} s wall",
+        proxy.state.store.issue_count()?,
+        report.millis as f64 / 1000.0
+    );
+    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).step_by(100).collect();
+    for key in &keys {
+        sim.update_issue(key);
+    }
+    sim.clear_request_log();
+    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    anyhow::ensure!(report.ok, "incremental sync failed: {:?}", report.error);
+    println!(
+        "incremental sync of {} changed issues (1%): {} changed, {} JIRA calls, {:.2} s wall",
+        keys.len(),
+        report.changed,
+        sim.request_log().len(),
+        report.millis as f64 / 1000.0
+    );
+    sim.clear_request_log();
+    let report = proxy.state.sync.run(Trigger::Manual { full: true }).await.context("engine stopped")?;
+    println!(
+        "full reconcile (ids-first): {} changed, {} deleted, {} JIRA calls, {:.1} s wall",
+        report.changed,
+        report.deleted,
+        sim.request_log().len(),
+        report.millis as f64 / 1000.0
+    );
+    Ok(())
+}
+
+async fn api() -> anyhow::Result<()> {
+    let sim = start_sim(SimOptions { preset: Preset::Small, ..SimOptions::default() }).await?;
+    let proxy = start_proxy(&sim, config_for(&sim, None), 1.0).await?;
+    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    anyhow::ensure!(report.ok, "sync failed");
+    let http = reqwest::Client::new();
+    let full: serde_json::Value = http.get(format!("{}/api/v1/issues", proxy.base_url)).send().await?.json().await?;
+    let cursor = full["cursor"].as_str().unwrap_or_default().to_owned();
+    // A realistic delta: a few issues changed since the client's cursor.
+    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(20).collect();
+    for key in &keys {
+        sim.update_issue(key);
+    }
+    proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    let url = format!("{}/api/v1/issues?since={cursor}", proxy.base_url);
+    let body = http.get(&url).send().await?.text().await?;
+    println!("delta body: {} bytes, {} changed issues", body.len(), keys.len());
+    const CLIENTS: usize = 100;
+    const PER_CLIENT: usize = 50;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let http = http.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(PER_CLIENT);
+            for _ in 0..PER_CLIENT {
+                let t = Instant::now();
+                let response = http.get(&url).send().await.expect("request");
+                let status = response.status();
+                let _ = response.bytes().await.expect("body");
+                assert!(status.is_success());
+                times.push(t.elapsed());
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await?);
+    }
+    let wall = start.elapsed();
+    times.sort();
+    println!(
+        "GET issues?since= with {CLIENTS} concurrent clients, {} requests: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} req/s",
+        times.len(),
+        percentile(&times, 50.0).as_secs_f64() * 1000.0,
+        percentile(&times, 99.0).as_secs_f64() * 1000.0,
+        times.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        times.len() as f64 / wall.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Sim minute-of-day for an `HH:MM` label.
+fn at(day: DateTime<Utc>, hh: u32, mm: u32) -> DateTime<Utc> {
+    day + chrono::Duration::minutes(i64::from(hh * 60 + mm))
+}
+
+async fn day(profile: &str) -> anyhow::Result<()> {
+    // One simulated day (a Tuesday, UTC), 00:00 to 24:00, time-accelerated.
+    let factor = 720.0;
+    let day_start = Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).single().context("date")?;
+    // Start the site a little before midnight so the initial sync is done by then.
+    let sim_start = day_start - chrono::Duration::hours(3);
+    let (preset, teams): (Preset, Option<Vec<&str>>) = match profile {
+        "director" => (Preset::Small, Some(vec!["Charlie"])),
+        "org" => (Preset::Small, None),
+        other => anyhow::bail!("unknown profile {other} (director or org)"),
+    };
+    let live = LiveOptions { time_factor: factor, ..LiveOptions::default() };
+    let sim = start_sim(SimOptions { preset, now: sim_start, live: Some(live), ..SimOptions::default() }).await?;
+    let config = config_for(&sim, teams.as_deref());
+    let engineers: u32 = sim
+        .teams()
+        .iter()
+        .filter(|team| config.teams.iter().any(|t| t.name == team.name))
+        .map(|team| team.engineers)
+        .sum();
+    let fresh_for = config.sync.fresh_for;
+    let proxy = start_proxy(&sim, config, factor).await?;
+    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    anyhow::ensure!(report.ok, "initial sync failed: {:?}", report.error);
+    anyhow::ensure!(sim.now() < day_start, "initial sync ran past midnight; lower the time factor");
+    // The day's looks: (time, directors looking then).
+    let opens: Vec<(u32, u32)> = vec![(8, 5), (9, 20), (10, 40), (11, 55), (13, 10), (14, 30), (15, 45), (17, 20)];
+    let (directors, criticals): (u32, usize) = match profile {
+        "director" => (1, 4),
+        _ => (7, 35),
+    };
+    let mut looks: Vec<DateTime<Utc>> = Vec::new();
+    for director in 0..directors {
+        for (idx, (hh, mm)) in opens.iter().enumerate() {
+            // Each director opens 5–8 times, at their own minutes.
+            if director > 0 && idx % (director as usize + 1) == 1 {
+                continue;
+            }
+            looks.push(at(day_start, *hh, (*mm + director * 7) % 60));
+        }
+    }
+    looks.sort();
+    let work_start = at(day_start, 8, 0);
+    let critical_times: Vec<DateTime<Utc>> =
+        (0..criticals).map(|n| work_start + chrono::Duration::minutes((n as i64 * 600) / criticals as i64 + 3)).collect();
+    let keys: Vec<String> = sim
+        .issue_ids_and_updated()
+        .into_iter()
+        .map(|(_, key, _)| key)
+        .filter(|key| proxy.state.config.teams.iter().any(|team| team.jql.ends_with(key.split('-').next().unwrap_or(""))))
+        .collect();
+    let http = reqwest::Client::new();
+    let mut events: Vec<(DateTime<Utc>, bool)> =
+        looks.iter().map(|t| (*t, true)).chain(critical_times.iter().map(|t| (*t, false))).collect();
+    events.sort();
+    let mut oldest_seen = chrono::Duration::zero();
+    let mut stale_looks = 0;
+    let mut critical_idx = 0usize;
+    let end = day_start + chrono::Duration::days(1);
+    for (when, is_look) in events {
+        while sim.now() < when {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if is_look {
+            let age_before = proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
+            let _: serde_json::Value =
+                http.get(format!("{}/api/v1/issues?wait=true&limit=1", proxy.base_url)).send().await?.json().await?;
+            let age = proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
+            oldest_seen = oldest_seen.max(age);
+            if age.to_std().unwrap_or_default() > fresh_for {
+                stale_looks += 1;
+            }
+            let _ = age_before;
+        } else {
+            // A critical event: JIRA changes an issue and sends its webhook.
+            let key = &keys[(critical_idx * 37) % keys.len()];
+            critical_idx += 1;
+            sim.update_issue(key);
+            let body = serde_json::json!({
+                "timestamp": sim.now().timestamp_millis(),
+                "webhookEvent": "jira:issue_updated",
+                "issue": {"key": key, "fields": {"priority": {"name": "Highest"}}},
+            });
+            let _ = http.post(format!("{}/webhooks/jira", proxy.base_url)).json(&body).send().await?;
+        }
+    }
+    while sim.now() < end {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let calls = proxy.state.store.calls_on(day_start.date_naive())?;
+    let total: u64 = calls.iter().map(|(_, n)| n).sum();
+    let runs = proxy.state.store.runs(200)?;
+    let runs_today = runs.iter().filter(|run| run.started >= day_start && run.started < end).count();
+    println!(
+        "profile {profile}: {} teams, {engineers} engineers, {directors} directors, {} dashboard opens, {criticals} critical events",
+        proxy.state.config.teams.len(),
+        looks.len()
+    );
+    println!("JIRA calls on the simulated day: {total} ({calls:?}) in {runs_today} sync runs");
+    println!(
+        "oldest data shown at an open: {} min (fresh_for {} min); opens shown data older than fresh_for: {stale_looks}",
+        oldest_seen.num_minutes(),
+        fresh_for.as_secs() / 60
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("large") => large().await,
+        Some("api") => api().await,
+        Some("day") => day(args.get(1).map_or("director", String::as_str)).await,
+        _ => anyhow::bail!("usage: bench_sync large | api | day director|org"),
+    }
+}
