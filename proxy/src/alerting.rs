@@ -9,6 +9,9 @@
 //! server's next evaluation. The dataset the rules read is kept in memory and
 //! brought up to date with the store's change delta, so evaluating after a
 //! critical webhook costs milliseconds, not a reload.
+//!
+//! It also sends the Monday executive summary ([`director_core::summary`])
+//! by email to the configured list.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use chrono::{DateTime, Utc};
 use director_core::alerts::{self, Alert, AlertOptions, AlertState, Event};
 use director_core::api::{ErrorBody, ErrorDetail};
 use director_core::model::{BoardId, Dataset, Issue, Sprint, Team, TeamId};
+use director_core::summary;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
@@ -320,6 +324,83 @@ impl Alerting {
             .map_err(|_| Error::Task)?
     }
 
+    /// Renders the executive summary of the last full week from the stored
+    /// data and queues it for the summary recipients (once per week);
+    /// false when no email channel or recipient is configured.
+    pub async fn send_summary(&self) -> Result<bool, Error> {
+        let Some(notifier) = self.inner.notifier.clone() else { return Ok(false) };
+        let now = self.inner.clock.now();
+        let mut cache = self.inner.cache.lock().await;
+        let mut taken = cache.take();
+        let inner = self.inner.clone();
+        let (rendered, taken) = tokio::task::spawn_blocking(move || {
+            let res = refresh(&mut taken, &inner.config, inner.store.as_ref()).map(|()| {
+                let dataset = taken.as_ref().map(|cached| &cached.dataset);
+                let week = summary::IsoWeek::last_full_before(now);
+                let options = summary::SummaryOptions {
+                    alerts: inner.options.clone(),
+                    ..summary::SummaryOptions::default()
+                };
+                let report = summary::executive_summary(
+                    dataset.unwrap_or(&Dataset::default()),
+                    week,
+                    now,
+                    &options,
+                );
+                (week.to_string(), summary::render::markdown(&report))
+            });
+            (res, taken)
+        })
+        .await
+        .map_err(|_| Error::Task)?;
+        *cache = taken;
+        drop(cache);
+        let (week, text) = rendered?;
+        Ok(notifier.summary(&week, &format!("Executive summary, week {week}"), &text))
+    }
+
+    /// Sends the executive summary at every firing of `notify.summary_cron`
+    /// (Monday 07:00 in the organisation's time zone by default), after
+    /// freshening the data when it is stale.
+    pub fn spawn_summary(
+        &self,
+        sync: Option<crate::sync::SyncHandle>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let expr = self.inner.config.notify.summary_cron.trim().to_owned();
+        if expr.is_empty() || self.inner.config.notify.summary_to.is_empty() {
+            return None;
+        }
+        let cron = match crate::schedule::Cron::parse(&expr) {
+            Ok(cron) => cron,
+            Err(err) => {
+                tracing::error!(error = %err, "notify.summary_cron is not valid; no weekly summary");
+                return None;
+            }
+        };
+        let engine = self.clone();
+        let tz = self.inner.config.org.time_zone;
+        Some(tokio::spawn(async move {
+            loop {
+                let now = engine.inner.clock.now();
+                let Some(next) = cron.next_after(now, tz) else { return };
+                // Sleep in slices so a changed clock (demo, tests) is followed.
+                let wait = engine.inner.clock.real(next - now).min(Duration::from_secs(300));
+                tokio::time::sleep(wait).await;
+                if engine.inner.clock.now() < next {
+                    continue;
+                }
+                if let Some(done) = sync.as_ref().and_then(crate::sync::SyncHandle::ensure_fresh) {
+                    let _ = tokio::time::timeout(Duration::from_secs(600), done).await;
+                }
+                match engine.send_summary().await {
+                    Ok(true) => tracing::info!("weekly executive summary queued"),
+                    Ok(false) => {}
+                    Err(err) => tracing::error!(error = %err, "weekly executive summary failed"),
+                }
+            }
+        }))
+    }
+
     /// Re-evaluates every `period` of real time (escalations, syncs that
     /// changed data) until the task is dropped.
     pub fn spawn_timer(&self, period: Duration) -> tokio::task::JoinHandle<()> {
@@ -540,6 +621,7 @@ pub fn start_realtime(realtime: Realtime) -> Started {
     });
     let worker = realtime.notifier.spawn();
     let timer = alerting.spawn_timer(TIMER);
+    let weekly = alerting.spawn_summary(Some(realtime.sync.clone()));
     let mut events = realtime.sync.subscribe();
     let after_sync = alerting.clone();
     let on_sync = tokio::spawn(async move {
@@ -557,5 +639,7 @@ pub fn start_realtime(realtime: Realtime) -> Started {
             }
         }
     });
-    Started { webhooks, alerting, tasks: vec![intake, worker, timer, on_sync] }
+    let mut tasks = vec![intake, worker, timer, on_sync];
+    tasks.extend(weekly);
+    Started { webhooks, alerting, tasks }
 }

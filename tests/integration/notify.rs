@@ -238,3 +238,40 @@ async fn quiet_hours_hold_back_all_but_critical_alerts() {
     assert!(held[0].payload.contains("ALPHA-8001"));
     assert!(held[0].next_attempt > now);
 }
+
+#[tokio::test]
+async fn the_weekly_executive_summary_is_emailed_once_to_the_list() {
+    let smtp = smtp_sink().await;
+    let mut notify = fast_retries(vec![email_channel(smtp.port)]);
+    notify.summary_to = vec!["cto@example.com".into(), "vp@example.com".into()];
+    let rig = rig(RigOptions { notify, ..RigOptions::default() }).await;
+    let done = issue_event(
+        "jira:issue_created",
+        6001,
+        "ALPHA-6001",
+        "Medium",
+        "Done",
+        &[],
+        rig.now() - chrono::Duration::days(7),
+    );
+    assert_eq!(post_signed(&rig.url, &done, "sum-1", SECRET).await.status(), 200);
+    wait_until("the issue is applied", Duration::from_secs(5), || {
+        rig.webhooks.stats().applied == 1
+    })
+    .await;
+    assert!(rig.alerting.send_summary().await.unwrap());
+    assert!(
+        rig.alerting.send_summary().await.unwrap(),
+        "queued again, but the week's key is taken"
+    );
+    wait_until("the summary is mailed", Duration::from_secs(10), || {
+        !smtp.messages.lock().unwrap().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let messages = smtp.messages.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1, "one summary per week");
+    assert!(messages[0].contains("Subject: Executive summary, week"), "{}", messages[0]);
+    assert!(messages[0].contains("To: cto@example.com, vp@example.com"), "{}", messages[0]);
+    assert!(messages[0].contains("# Executive summary"), "{}", messages[0]);
+}
