@@ -141,3 +141,128 @@ pub(crate) async fn a_stopped_server_leaves_cached_data_and_a_stale_banner(
     ensure!(names == DEMO_TEAMS, "after the restart the cards show {names:?}");
     Ok(())
 }
+
+pub(crate) async fn overview_and_risks_show_a_risk_score_per_team(ctx: &Ctx) -> anyhow::Result<()> {
+    page::goto(ctx, "/").await?;
+    page::wait_for_count(ctx, &testid("risk-score"), DEMO_TEAMS.len(), LOAD).await?;
+    page::goto(ctx, "/risks").await?;
+    page::wait_for_count(ctx, &testid("risk-score"), DEMO_TEAMS.len(), LOAD).await?;
+    for score in page::texts(ctx, &testid("risk-score")).await? {
+        let value: u32 =
+            score.parse().with_context(|| format!("risk score {score:?} is not a number"))?;
+        ensure!(value <= 100, "risk score {value} is above 100");
+    }
+    Ok(())
+}
+
+/// Sets a range input's value as a drag would and fires its `input` event.
+async fn drag_slider(ctx: &Ctx, test_id: &str, value: i32) -> anyhow::Result<()> {
+    let script = format!(
+        "const el = document.querySelector('{}'); el.value = '{value}';\
+         el.dispatchEvent(new Event('input', {{ bubbles: true }})); return el.value;",
+        testid(test_id).replace('\'', "\\'")
+    );
+    page::eval(ctx, &script).await?;
+    Ok(())
+}
+
+async fn text_of(ctx: &Ctx, test_id: &str) -> anyhow::Result<String> {
+    Ok(page::texts(ctx, &testid(test_id)).await?.join(" "))
+}
+
+pub(crate) async fn a_what_if_slider_moves_the_85_percent_date(ctx: &Ctx) -> anyhow::Result<()> {
+    page::goto(ctx, "/forecast").await?;
+    let before = page::wait_for("a forecast", LOAD, || async {
+        let text = text_of(ctx, "forecast-p85").await?;
+        Ok((!text.trim().is_empty()).then_some(text))
+    })
+    .await?;
+    for level in ["forecast-p50", "forecast-p95"] {
+        ensure!(!text_of(ctx, level).await?.trim().is_empty(), "{level} is empty");
+    }
+    drag_slider(ctx, "whatif-scope", 100).await?;
+    let after = page::wait_for("the 85% date to move", Duration::from_secs(10), || async {
+        let text = text_of(ctx, "forecast-p85").await?;
+        Ok((text != before).then_some(text))
+    })
+    .await?;
+    ensure!(
+        after.contains("(+"),
+        "adding scope should make the 85% date later: {before:?} → {after:?}"
+    );
+    let timing = text_of(ctx, "whatif-ms").await?;
+    println!("    what-if: {before} → {after}; {timing}");
+    // A drag is many input events in a row: time a sweep of them.
+    let sweep = page::eval(
+        ctx,
+        &format!(
+            "const el = document.querySelector('{}'); const t0 = performance.now(); \
+             for (let v = -50; v <= 100; v += 5) {{ el.value = String(v); el.dispatchEvent(new Event('input', {{ bubbles: true }})); }} \
+             return [performance.now() - t0, 31];",
+            testid("whatif-scope")
+        ),
+    )
+    .await?;
+    println!("    what-if sweep (input events, each applied): {sweep}");
+    page::screenshot(ctx, "forecast-what-if").await
+}
+
+async fn alert_ids(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
+    let mut res = Vec::new();
+    for element in page::find_all(ctx, &testid("alert-item")).await? {
+        if let Some(id) = element.attr("data-alert-id").await? {
+            res.push(id);
+        }
+    }
+    Ok(res)
+}
+
+pub(crate) async fn a_live_alert_appears_and_can_be_acknowledged(ctx: &Ctx) -> anyhow::Result<()> {
+    page::goto(ctx, "/alerts").await?;
+    page::wait_for_count(ctx, "main h1", 1, LOAD).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let initial = alert_ids(ctx).await?;
+    // The live simulation raises incidents as simulated time passes; the new
+    // alert must arrive through the event stream, with no reload.
+    let new_id = page::wait_for("a new alert to arrive live", Duration::from_secs(150), || async {
+        let now = alert_ids(ctx).await?;
+        Ok(now.into_iter().find(|id| !initial.contains(id)))
+    })
+    .await?;
+    let item = ctx.client.find(Locator::Css(&format!("[data-alert-id=\"{new_id}\"]"))).await?;
+    item.find(Locator::Css(&testid("alert-ack"))).await?.click().await?;
+    page::wait_for("the alert to show as acknowledged", Duration::from_secs(15), || async {
+        let item = ctx.client.find(Locator::Css(&format!("[data-alert-id=\"{new_id}\"]"))).await?;
+        Ok(item.find_all(Locator::Css(&testid("alert-acknowledged"))).await?.first().map(|_| ()))
+    })
+    .await?;
+    page::screenshot(ctx, "alert-acknowledged").await
+}
+
+pub(crate) async fn summary_and_ask_answer_from_the_cached_data(ctx: &Ctx) -> anyhow::Result<()> {
+    page::goto(ctx, "/summary").await?;
+    let summary = page::wait_for("the executive summary", LOAD, || async {
+        let text = text_of(ctx, "summary").await?;
+        Ok((!text.trim().is_empty()).then_some(text))
+    })
+    .await?;
+    ensure!(
+        summary.contains("Executive summary"),
+        "summary reads {:?}",
+        &summary[..summary.len().min(200)]
+    );
+    page::goto(ctx, "/ask").await?;
+    let input = page::wait_for("the question box", LOAD, || async {
+        Ok(page::find_all(ctx, &testid("ask-input")).await?.into_iter().next())
+    })
+    .await?;
+    input.send_keys("How is Team Alpha doing?").await?;
+    ctx.client.find(Locator::Css(&testid("ask-submit"))).await?.click().await?;
+    let answer = page::wait_for("an answer", Duration::from_secs(10), || async {
+        let text = text_of(ctx, "ask-answer").await?;
+        Ok((!text.trim().is_empty()).then_some(text))
+    })
+    .await?;
+    ensure!(answer.contains("Alpha"), "the answer does not mention Alpha: {answer:?}");
+    Ok(())
+}

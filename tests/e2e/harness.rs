@@ -188,6 +188,9 @@ impl DemoServer {
             .arg(&self.dist)
             .arg("--data")
             .arg(&self.data)
+            // Ten simulated minutes per second: incidents (and so live
+            // alerts) arrive within the test's patience.
+            .args(["--time-factor", "600"])
             .env("RUST_LOG", "director_proxy=info");
         let log = self.log_dir.join(format!("server-{}.log", self.starts));
         let mut process = Process::spawn("claudedirector serve --demo", &mut command, &log)?;

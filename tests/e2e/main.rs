@@ -93,6 +93,18 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
         ("every_view_fits_a_laptop_and_a_phone", |ctx| {
             Box::pin(flows::every_view_fits_a_laptop_and_a_phone(ctx))
         }),
+        ("overview_and_risks_show_a_risk_score_per_team", |ctx| {
+            Box::pin(flows::overview_and_risks_show_a_risk_score_per_team(ctx))
+        }),
+        ("a_what_if_slider_moves_the_85_percent_date", |ctx| {
+            Box::pin(flows::a_what_if_slider_moves_the_85_percent_date(ctx))
+        }),
+        ("summary_and_ask_answer_from_the_cached_data", |ctx| {
+            Box::pin(flows::summary_and_ask_answer_from_the_cached_data(ctx))
+        }),
+        ("a_live_alert_appears_and_can_be_acknowledged", |ctx| {
+            Box::pin(flows::a_live_alert_appears_and_can_be_acknowledged(ctx))
+        }),
         ("a_stopped_server_leaves_cached_data_and_a_stale_banner", |ctx| {
             Box::pin(flows::a_stopped_server_leaves_cached_data_and_a_stale_banner(ctx))
         }),

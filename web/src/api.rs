@@ -5,11 +5,19 @@
 //! calls decode the proxy's `ErrorBody` so views can tell "proxy down" from
 //! "proxy says no".
 
+use director_core::alerts::Alert;
 use director_core::api::{ErrorBody, IssuesDelta, SprintsResponse, SyncStatus, TeamsResponse};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+
+/// `GET /alerts`: the proxy's open alerts, most urgent first.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AlertsResponse {
+    /// The alerts.
+    pub alerts: Vec<Alert>,
+}
 
 /// Base path of the API on the dashboard's own origin.
 pub const API_BASE: &str = "/api/v1";
@@ -66,6 +74,22 @@ impl Client {
             .await
             .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
         check(response, &url).await.map(|_| ())
+    }
+
+    /// `GET /alerts`: open alerts.
+    pub async fn alerts(&self) -> Result<AlertsResponse, Error> {
+        self.get("/alerts").await
+    }
+
+    /// `POST /alerts/{id}/ack`: acknowledges an alert; returns it as stored.
+    pub async fn acknowledge(&self, id: &str) -> Result<Alert, Error> {
+        let url =
+            self.url(&format!("/alerts/{}/ack", String::from(js_sys::encode_uri_component(id))));
+        let response = Request::post(&url)
+            .send()
+            .await
+            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+        into_json(check(response, &url).await?, &url).await
     }
 
     /// URL of the server-sent event stream (`/events`).

@@ -4,8 +4,13 @@
 //!
 //! Pages read the context with [`use_data`]; only this module writes it.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use director_core::alerts::Alert;
 use director_core::api::SyncStatus;
+use director_core::model::Dataset;
+use director_core::risk::{self, RiskConfig, RiskReport};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::closure::Closure;
@@ -51,6 +56,13 @@ pub struct DataCtx {
     pub events: RwSignal<Vec<LiveEvent>>,
     /// Bumped on every data change, so pages can re-run costly analytics once.
     pub revision: RwSignal<u64>,
+    /// The snapshot as core's `Dataset`, built lazily when a page first needs
+    /// analytics and rebuilt once per data change.
+    pub dataset: Memo<Arc<Dataset>>,
+    /// Risk scores of the organisation, teams and epics (lazy, per data change).
+    pub risk: Memo<Arc<RiskReport>>,
+    /// The proxy's open alerts, updated live from the event stream.
+    pub alerts: RwSignal<Vec<Alert>>,
     cache: StoredValue<Option<Cache>, LocalStorage>,
     syncing: StoredValue<bool, LocalStorage>,
     sync_again: StoredValue<bool, LocalStorage>,
@@ -86,15 +98,35 @@ pub fn local_offset_minutes() -> i32 {
 impl DataCtx {
     /// Creates the state and provides it as context.
     pub fn provide() -> DataCtx {
+        let snapshot = RwSignal::new(Snapshot::default());
+        let revision = RwSignal::new(0_u64);
+        let now = RwSignal::new(now_utc());
+        let dataset = Memo::new_with_compare(
+            move |_| {
+                revision.track();
+                Arc::new(snapshot.with_untracked(Snapshot::to_dataset))
+            },
+            |old, new| !matches!((old, new), (Some(old), Some(new)) if Arc::ptr_eq(old, new)),
+        );
+        let risk = Memo::new_with_compare(
+            move |_| {
+                let dataset = dataset.get();
+                Arc::new(risk::risk_report(&dataset, now.get_untracked(), &RiskConfig::default()))
+            },
+            |old, new| !matches!((old, new), (Some(old), Some(new)) if Arc::ptr_eq(old, new)),
+        );
         let ctx = DataCtx {
-            snapshot: RwSignal::new(Snapshot::default()),
+            snapshot,
             phase: RwSignal::new(Phase::OpeningCache),
             outage: RwSignal::new(None),
             sync_status: RwSignal::new(None),
             notice: RwSignal::new(None),
-            now: RwSignal::new(now_utc()),
+            now,
             events: RwSignal::new(Vec::new()),
-            revision: RwSignal::new(0),
+            revision,
+            dataset,
+            risk,
+            alerts: RwSignal::new(Vec::new()),
             cache: StoredValue::new_local(None),
             syncing: StoredValue::new_local(false),
             sync_again: StoredValue::new_local(false),
@@ -196,6 +228,9 @@ impl DataCtx {
                 self.sync_status.set(Some(status));
             }
             Err(err) => self.notice.set(Some(err.to_string())),
+        }
+        if let Ok(alerts) = client.alerts().await {
+            self.alerts.set(alerts.alerts);
         }
     }
 

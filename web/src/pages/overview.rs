@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use director_core::model::Priority;
+use director_core::risk::{RiskLevel, RiskReport, RiskScore, TrendDirection};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -19,9 +20,48 @@ const SPARK_WEEKS: usize = 12;
 #[derive(Debug, Clone, PartialEq)]
 struct CardData {
     name: String,
+    risk: Option<RiskBadge>,
     counts: TeamCounts,
     high_open: u64,
     weekly_done: Vec<f64>,
+}
+
+/// A team's risk as a card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RiskBadge {
+    /// 0–100.
+    pub(crate) score: u32,
+    /// Traffic light.
+    pub(crate) level: RiskLevel,
+    /// Arrow and change since last week.
+    pub(crate) trend: String,
+    /// The factor giving the most points.
+    pub(crate) top_factor: Option<String>,
+}
+
+impl RiskBadge {
+    pub(crate) fn from_score(risk: &RiskScore) -> RiskBadge {
+        let trend = match (risk.trend.direction, risk.trend.delta) {
+            (TrendDirection::Worse, Some(delta)) => format!("▲ +{delta} since last week"),
+            (TrendDirection::Better, Some(delta)) => format!("▼ {delta} since last week"),
+            (TrendDirection::New, _) => "new".to_owned(),
+            _ => "► steady".to_owned(),
+        };
+        RiskBadge {
+            score: risk.score,
+            level: risk.level,
+            trend,
+            top_factor: risk.top_factor().map(|factor| factor.why.clone()),
+        }
+    }
+
+    pub(crate) fn class(&self) -> &'static str {
+        match self.level {
+            RiskLevel::Green => "risk level-low",
+            RiskLevel::Amber => "risk level-medium",
+            RiskLevel::Red => "risk level-high",
+        }
+    }
 }
 
 /// The overview page.
@@ -30,7 +70,8 @@ pub fn Overview() -> impl IntoView {
     let data = use_data();
     let cards = Memo::new(move |_| {
         let now = data.now.get_untracked();
-        data.snapshot.with(|snapshot| team_cards(snapshot, now))
+        let risk = data.risk.get();
+        data.snapshot.with(|snapshot| team_cards(snapshot, &risk, now))
     });
     let age_text = move || {
         let now = data.now.get();
@@ -40,6 +81,18 @@ pub fn Overview() -> impl IntoView {
         <section class="overview">
             <h1>"Overview"</h1>
             <Rollup cards=cards/>
+            {move || {
+                let risk = data.risk.get();
+                (!risk.teams.is_empty())
+                    .then(|| {
+                        let badge = RiskBadge::from_score(&risk.organisation);
+                        view! {
+                            <p class=badge.class() data-testid="org-risk">
+                                {format!("Organisation risk {} · {} · {}", badge.score, badge.level, badge.trend)}
+                            </p>
+                        }
+                    })
+            }}
             <div class="cards">
                 {move || {
                     cards
@@ -56,6 +109,19 @@ pub fn Overview() -> impl IntoView {
                                 <h2>
                                     <A href=team_path>{name}</A>
                                 </h2>
+                                {card
+                                    .risk
+                                    .clone()
+                                    .map(|risk| {
+                                        view! {
+                                            <p class=risk.class()>
+                                                "Risk "
+                                                <span data-testid="risk-score">{risk.score}</span>
+                                                {format!(" · {} · {}", risk.level, risk.trend)}
+                                            </p>
+                                            <p class="why">{risk.top_factor.clone()}</p>
+                                        }
+                                    })}
                                 <dl class="numbers">
                                     <div>
                                         <dt>"Open P0/P1"</dt>
@@ -135,7 +201,7 @@ fn Rollup(cards: Memo<Vec<CardData>>) -> impl IntoView {
     }
 }
 
-fn team_cards(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<CardData> {
+fn team_cards(snapshot: &Snapshot, risk: &RiskReport, now: DateTime<Utc>) -> Vec<CardData> {
     snapshot
         .teams
         .iter()
@@ -153,8 +219,14 @@ fn team_cards(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<CardData> {
                     }
                 }
             }
+            let risk = risk
+                .teams
+                .iter()
+                .find(|entry| entry.team == team.id)
+                .map(|entry| RiskBadge::from_score(&entry.risk));
             CardData {
                 name: team.id.0.clone(),
+                risk,
                 counts: snapshot.team_counts(team),
                 high_open,
                 weekly_done,
