@@ -598,6 +598,48 @@ escalate_after_minutes = 30
 aging_percentile = 85.0
 risk_high = 60
 
+# Webhooks: point a JIRA admin webhook at https://<this host>/webhooks/jira
+# and give it a secret; set the same secret in JIRA_WEBHOOK_SECRET.
+# [webhooks]
+# max_body_bytes = 1048576
+# batch_interval = "5s"                 # non-critical deliveries are applied in batches
+# critical_labels = ["security", "exec-blocker", "compliance"]
+
+# Sign-in: the shared access token comes from CLAUDEDIRECTOR_TOKEN (also the
+# CLI's bearer token); users sign in with argon2 password hashes.
+# [auth]
+# session_ttl = "12h"
+# attempts_per_minute = 5
+# cors_origins = []                     # no CORS unless listed
+# [[auth.user]]
+# name = "ann"
+# password_hash = "$argon2id$v=19$m=19456,t=2,p=1$..."
+
+# Notifications: critical and high alerts go to every channel by default.
+# [notify]
+# quiet_hours = "22:00-07:00"           # only critical alerts go out then
+# summary_to = ["cto@example.com"]      # Monday 07:00 executive summary
+# escalate_to = ["slack", "pager"]
+# [notify.route]
+# medium = ["slack"]
+# [[notify.channel]]
+# name = "slack"
+# kind = "slack"
+# url_env = "SLACK_WEBHOOK_URL"
+# [[notify.channel]]
+# name = "pager"
+# kind = "webhook"                      # generic JSON POST (ntfy, a push gateway)
+# url_env = "PUSH_URL"
+# [[notify.channel]]
+# name = "email"
+# kind = "email"
+# smtp_host = "smtp.example.com"
+# tls = "starttls"                      # or "tls" (port 465) or "none"
+# from = "claudedirector@example.com"
+# to = ["director@example.com"]
+# username_env = "SMTP_USERNAME"
+# password_env = "SMTP_PASSWORD"
+
 [[team]]
 name = "Alpha"
 jql = "project = ALPHA"                 # or: project = "ALPHA", board = 12
