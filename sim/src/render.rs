@@ -189,6 +189,30 @@ impl Ctx<'_> {
         v
     }
 
+    /// A sprint in the legacy string form Data Center's REST v2 still returns.
+    pub(crate) fn sprint_legacy(&self, s: &Sprint) -> String {
+        let date = |d: Option<DateTime<Utc>>| {
+            d.map_or("<null>".to_string(), |d| {
+                d.with_timezone(&self.tz).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+            })
+        };
+        let future = s.state == SprintState::Future;
+        format!(
+            "com.atlassian.greenhopper.service.sprint.Sprint@{:08x}[id={},rapidViewId={},state={},name={},goal={},startDate={},endDate={},completeDate={},activatedDate={},sequence={}]",
+            (s.id as u32).wrapping_mul(0x9E37_79B9),
+            s.id,
+            self.org.teams[s.team].board_id,
+            s.state.as_str().to_uppercase(),
+            s.name,
+            if s.goal.is_empty() { "<null>" } else { &s.goal },
+            date((!future).then_some(s.start)),
+            date((!future).then_some(s.end)),
+            date(s.complete),
+            date((!future).then_some(s.start)),
+            s.id,
+        )
+    }
+
     /// A sprint as the agile API returns it.
     pub(crate) fn sprint_agile(&self, s: &Sprint) -> Value {
         let mut v = json!({
@@ -312,7 +336,11 @@ impl Ctx<'_> {
                     .collect(),
             )
         });
-        put("parent", &|| i.epic.map_or(Value::Null, |e| self.linked_issue(e)));
+        // Cloud links a story to its epic through `parent`; Data Center keeps
+        // `parent` for sub-tasks and uses the Epic Link field.
+        if self.flavor == Flavor::Cloud {
+            put("parent", &|| i.epic.map_or(Value::Null, |e| self.linked_issue(e)));
+        }
         put(&fid.story_points, &|| i.points.map_or(Value::Null, |p| json!(p)));
         put(fid.story_point_estimate, &|| Value::Null);
         put(fid.sprint, &|| {
@@ -320,7 +348,10 @@ impl Ctx<'_> {
                 .sprints
                 .iter()
                 .filter_map(|s| org.sprint(*s))
-                .map(|s| self.sprint_field(s))
+                .map(|s| match self.flavor {
+                    Flavor::Cloud => self.sprint_field(s),
+                    Flavor::DataCenter => Value::String(self.sprint_legacy(s)),
+                })
                 .collect();
             if list.is_empty() {
                 Value::Null

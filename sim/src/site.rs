@@ -97,9 +97,14 @@ impl Site {
         self.org.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Write access; whoever changes something reports it through `emit`
+    /// (or `changed`), which marks cached search results stale.
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Org> {
-        self.version.fetch_add(1, Ordering::SeqCst);
         self.org.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn changed(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn log(&self, entry: LoggedRequest) {
@@ -116,6 +121,7 @@ impl Site {
 
     /// Hands a change to live mode's webhook emitter, if one is running.
     pub(crate) fn emit(&self, m: Mutation) {
+        self.changed();
         if let Some(tx) = self.events.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             let _ = tx.send(m);
         }

@@ -474,9 +474,18 @@ fn work_item(
         }
     }
 
-    // The path through the workflow.
-    let wait = if incident { rng.exponential(0.05) } else { rng.log_normal(5.0, 1.0) };
-    let start = created + days(wait.max(0.01));
+    // The path through the workflow. Most work waits for sprint planning and
+    // starts during the next sprint; incidents and a share of urgent work start
+    // within days, which is what shows up as scope added mid-sprint.
+    let next_sprint = own_sprints.iter().map(|&s| &sprints[s]).find(|s| s.start > created);
+    let planned = !incident && issue.priority > 1 && rng.chance(0.8);
+    let start = match next_sprint {
+        Some(s) if planned => s.start + days(rng.range(0.05, 9.0)),
+        _ => {
+            let wait = if incident { rng.exponential(0.05) } else { rng.log_normal(2.0, 1.0) };
+            created + days(wait.max(0.01))
+        }
+    };
     let mut at = start;
     let mut status = TODO;
     let move_to = |tl: &mut Timeline, at: DateTime<Utc>, to: u8, status: &mut u8| {

@@ -330,3 +330,42 @@ async fn test_mutations_show_up_in_search_and_ground_truth() {
     assert_eq!(s, 404);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn velocity_and_sprint_reports_agree_and_look_like_a_scrum_team() {
+    let options = SimOptions {
+        preset: Preset::Small,
+        seed: 8,
+        now: Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap(),
+        ..SimOptions::default()
+    };
+    let sim =
+        start(options, tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await.unwrap();
+    let mut ratios = Vec::new();
+    for team in sim.teams() {
+        let (s, velocity) = get(
+            &sim,
+            &format!("/rest/greenhopper/1.0/rapid/charts/velocity?rapidViewId={}", team.board_id),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let entries = velocity["velocityStatEntries"].as_object().unwrap();
+        assert_eq!(entries.len(), 7);
+        for (sprint, entry) in entries {
+            let (s, report) =
+                get(&sim, &format!("/rest/greenhopper/1.0/rapid/charts/sprintreport?rapidViewId={}&sprintId={sprint}", team.board_id)).await;
+            assert_eq!(s, 200);
+            let completed =
+                report["contents"]["completedIssuesEstimateSum"]["value"].as_f64().unwrap_or(0.0);
+            assert_eq!(completed, entry["completed"]["value"].as_f64().unwrap(), "sprint {sprint}");
+            assert_eq!(report["sprint"]["state"], "CLOSED");
+            let committed = entry["estimated"]["value"].as_f64().unwrap();
+            if committed > 0.0 {
+                ratios.push(completed / committed);
+            }
+        }
+    }
+    let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+    assert!((0.6..=1.25).contains(&mean), "completed/committed averages {mean:.2}");
+    sim.shutdown().await;
+}
