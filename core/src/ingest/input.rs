@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::changelog;
 use super::fields::{fields_from_value, FieldCatalog, Roles};
-use super::issue::parse_issue;
+use super::issue::{parse_issue, Extras};
+use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
 use super::{Diagnostic, Error, IngestOptions};
 use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
@@ -30,13 +31,19 @@ pub struct Ingested {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// An issue still to read, or one the streaming path already read.
+enum Source<'a> {
+    Json(&'a Value, Option<&'a Value>),
+    Parsed(Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>),
+}
+
 #[derive(Default)]
 struct Sorted<'a> {
     catalogs: Vec<&'a Value>,
     statuses: Vec<&'a Value>,
     sprints: Vec<&'a Value>,
     reports: Vec<&'a Value>,
-    issues: Vec<(&'a Value, Option<&'a Value>)>,
+    issues: Vec<Source<'a>>,
     changelogs: Vec<(&'a Value, Option<String>)>,
     unknown: usize,
 }
@@ -64,12 +71,22 @@ pub fn dataset_from_str(
 /// [`Error::Shape`] when it holds nothing ingest recognises.
 pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Error> {
     let mut diagnostics = Vec::new();
-    let documents: Vec<Value> = match serde_json::from_str::<Value>(input) {
+    if let Some(streamed) = stream_search_page(input, options) {
+        let mut sorted = Sorted::default();
+        if let Some(n) = &streamed.names {
+            sorted.catalogs.push(n);
+        }
+        sorted.issues = streamed.issues.into_iter().map(Source::Parsed).collect();
+        return Ok(build(sorted, options, diagnostics));
+    }
+    // Field lists need `schema` (custom field types); everything else is parsed without it.
+    let keep_schema = input.trim_start().starts_with('[') && input.contains("\"clauseNames\"");
+    let documents: Vec<Value> = match pruned::from_str(input, keep_schema) {
         Ok(value) => vec![value],
         Err(whole_err) => {
             let mut docs = Vec::new();
             for (n, line) in input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                match serde_json::from_str::<Value>(line) {
+                match pruned::from_str(line, keep_schema) {
                     Ok(v) => docs.push(v),
                     Err(e) if docs.is_empty() && n == first_line(input) => {
                         return Err(Error::NotJson(if input.trim().contains('\n') {
@@ -178,16 +195,16 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
                 if let Some(n) = page_names {
                     out.catalogs.push(n);
                 }
-                out.issues.extend(issues.iter().map(|i| (i, page_names)));
+                out.issues.extend(issues.iter().map(|i| Source::Json(i, page_names)));
             } else if map.contains_key("issueChangeLogs") {
                 out.changelogs.push((value, None));
             } else if map.contains_key("contents") && map.contains_key("sprint") {
                 out.reports.push(value);
                 out.sprints.push(&map["sprint"]);
             } else if map.contains_key("key") && map.contains_key("fields") {
-                out.issues.push((value, names));
+                out.issues.push(Source::Json(value, names));
             } else if map.get("issue").is_some_and(Value::is_object) {
-                out.issues.push((value, names));
+                out.issues.push(Source::Json(value, names));
             } else if let Some(entry) = map.get("changelog_entry") {
                 let target =
                     map.get("request_url").and_then(Value::as_str).and_then(issue_from_url);
@@ -262,23 +279,30 @@ fn build(
         sprint_names.entry(s.name.clone()).or_insert(s.id);
     }
 
-    let mut issues: Vec<Issue> = Vec::with_capacity(sorted.issues.len());
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(sorted.issues.len() * 2);
+    let n = sorted.issues.len();
+    let mut issues: Vec<Issue> = Vec::with_capacity(n);
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(n * 2);
     let mut seen_categories: HashMap<(String, StatusCategory), u32> = HashMap::new();
     let mut offsets: HashMap<i32, u32> = HashMap::new();
     let mut last_names: Option<*const Value> = None;
-    for (value, names) in &sorted.issues {
-        // Pages with their own `names` map may name fields differently.
-        let names_ptr = names.map(|n| n as *const Value);
-        if names_ptr.is_some() && names_ptr != last_names {
-            last_names = names_ptr;
-            if let Some(n) = names {
-                let mut page_catalog = catalog.clone();
-                page_catalog.merge(&fields_from_value(n));
-                roles = Roles::resolve(options, &page_catalog);
+    for source in sorted.issues {
+        let parsed = match source {
+            Source::Parsed(parsed) => parsed,
+            Source::Json(value, names) => {
+                // Pages with their own `names` map may name fields differently.
+                let names_ptr = names.map(|n| n as *const Value);
+                if names_ptr.is_some() && names_ptr != last_names {
+                    last_names = names_ptr;
+                    if let Some(n) = names {
+                        let mut page_catalog = catalog.clone();
+                        page_catalog.merge(&fields_from_value(n));
+                        roles = Roles::resolve(options, &page_catalog);
+                    }
+                }
+                parse_issue(value, options, &mut roles, &sprint_names)
             }
-        }
-        match parse_issue(value, options, &mut roles, &sprint_names) {
+        };
+        match parsed {
             Ok((issue, extras, diags)) => {
                 diagnostics.extend(diags);
                 for (name, category) in extras.statuses {
@@ -553,5 +577,119 @@ pub(crate) fn guess_category(name: &str) -> Option<StatusCategory> {
         Some(StatusCategory::ToDo)
     } else {
         None
+    }
+}
+
+/// A single search page read while it is parsed: each issue is converted as
+/// soon as its JSON is complete and its JSON dropped, so a 1 GB export never
+/// sits in memory as one tree.
+struct Streamed {
+    names: Option<Value>,
+    issues: Vec<Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>>,
+}
+
+/// Reads `input` as one search page (`{"issues": [...], ...}`); `None` when it
+/// is anything else, for the general path to handle.
+fn stream_search_page(input: &str, options: &IngestOptions) -> Option<Streamed> {
+    if !input.trim_start().starts_with('{') {
+        return None;
+    }
+    let mut state = PageState {
+        options,
+        roles: Roles::resolve(options, &options.fields),
+        names: None,
+        issues: Vec::new(),
+        saw_issues: false,
+        other_keys: false,
+    };
+    let mut de = serde_json::Deserializer::from_str(input);
+    serde::Deserializer::deserialize_map(&mut de, &mut state).ok()?;
+    de.end().ok()?;
+    // Pages that also carry sprints, changelogs or reports go the general way.
+    (state.saw_issues && !state.other_keys)
+        .then_some(Streamed { names: state.names, issues: state.issues })
+}
+
+struct PageState<'o> {
+    options: &'o IngestOptions,
+    roles: Roles,
+    names: Option<Value>,
+    issues: Vec<Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>>,
+    saw_issues: bool,
+    other_keys: bool,
+}
+
+/// Page keys that carry no data ingest reads.
+const PAGE_METADATA: [&str; 9] = [
+    "expand",
+    "startAt",
+    "maxResults",
+    "total",
+    "isLast",
+    "nextPageToken",
+    "schema",
+    "warningMessages",
+    "self",
+];
+
+impl<'de> serde::de::Visitor<'de> for &mut PageState<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a search page")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "issues" => {
+                    self.saw_issues = true;
+                    map.next_value_seed(IssuesSeed(&mut *self))?;
+                }
+                "names" => {
+                    let names: Value = map.next_value()?;
+                    let mut catalog = self.options.fields.clone();
+                    catalog.merge(&fields_from_value(&names));
+                    let learned = std::mem::take(&mut self.roles);
+                    self.roles = Roles::resolve(self.options, &catalog);
+                    for id in learned.points {
+                        if !self.roles.points.contains(&id) {
+                            self.roles.points.push(id);
+                        }
+                    }
+                    self.names = Some(names);
+                }
+                k if PAGE_METADATA.contains(&k) => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+                _ => {
+                    self.other_keys = true;
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct IssuesSeed<'s, 'o>(&'s mut PageState<'o>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for IssuesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IssuesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of issues")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let state = self.0;
+        let no_sprints = BTreeMap::new();
+        while let Some(value) = seq.next_element_seed(pruned::seed())? {
+            state.issues.push(parse_issue(&value, state.options, &mut state.roles, &no_sprints));
+        }
+        Ok(())
     }
 }

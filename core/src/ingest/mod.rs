@@ -24,6 +24,7 @@ mod diagnostic;
 mod fields;
 mod input;
 mod issue;
+mod pruned;
 mod sprint;
 mod time;
 

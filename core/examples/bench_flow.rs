@@ -1,0 +1,82 @@
+//! Times ingest and every flow metric on a JIRA export, natively.
+//!
+//! Run with `cargo run --release -p director-core --example bench_flow -- EXPORT.json [WORKFLOW.toml]`
+//! (see `bench/README.md` for making a 100k-issue export from the simulated
+//! JIRA and for the side-by-side run against jira-agile-metrics). Prints one
+//! JSON object of phase timings in seconds; nothing is asserted.
+
+// A benchmark reads the wall clock by definition; core's library code never does.
+#![allow(clippy::disallowed_methods, clippy::print_stdout)]
+
+use std::time::Instant;
+
+use director_core::flow::{self, CycleTimeConvention, FlowOptions, Workflow};
+use director_core::ingest::{ingest_str, IngestOptions};
+use director_core::{quality, velocity};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: bench_flow EXPORT.json [WORKFLOW.toml]")?;
+    let workflow_text = args.next().map(std::fs::read_to_string).transpose()?;
+
+    let t0 = Instant::now();
+    let text = std::fs::read_to_string(&path)?;
+    let read_s = t0.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let ingested = ingest_str(&text, &IngestOptions::default())?;
+    let ingest_s = t.elapsed().as_secs_f64();
+    drop(text);
+    let dataset = &ingested.dataset;
+
+    let t = Instant::now();
+    let workflow = match &workflow_text {
+        Some(w) => Workflow::from_toml(w)?,
+        None => Workflow::from_categories(&dataset.statuses),
+    };
+    let options =
+        FlowOptions { utc_offset_secs: ingested.utc_offset_secs, ..FlowOptions::default() };
+    let last = dataset.issues.iter().map(|i| i.updated).max().ok_or("no issues")?;
+    let as_of = options.day(last);
+    let report = flow::flow_report(&dataset.issues, &workflow, &options, as_of);
+    let flow_report_s = t.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let elapsed_options = FlowOptions { convention: CycleTimeConvention::Elapsed, ..options };
+    let flows = flow::flows(&dataset.issues, &workflow, &elapsed_options);
+    let quality = quality::data_quality(&dataset.issues, &flows);
+    let quality_s = t1.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let sprints =
+        velocity::velocity(dataset, &workflow, &ingested.sprint_reports, options.end_of_day(as_of));
+    let summary = velocity::summary(&sprints, 5);
+    let velocity_s = t1.elapsed().as_secs_f64();
+    let metrics_s = t.elapsed().as_secs_f64();
+
+    let histories: usize = dataset.issues.iter().map(|i| i.status_history.len()).sum();
+    println!(
+        "{}",
+        serde_json_line(&[
+            ("issues", dataset.issues.len() as f64),
+            ("status_changes", histories as f64),
+            ("completed", report.completed as f64),
+            ("days", report.throughput_daily.len() as f64),
+            ("sprints", sprints.len() as f64),
+            ("unmapped_statuses", quality.unmapped_statuses.len() as f64),
+            ("velocity_mean", summary.mean.unwrap_or(0.0)),
+            ("read_file_s", read_s),
+            ("ingest_s", ingest_s),
+            ("flow_report_s", flow_report_s),
+            ("quality_s", quality_s),
+            ("velocity_s", velocity_s),
+            ("metrics_s", metrics_s),
+            ("ingest_and_metrics_s", ingest_s + metrics_s),
+            ("total_wall_s", t0.elapsed().as_secs_f64()),
+        ])
+    );
+    Ok(())
+}
+
+fn serde_json_line(fields: &[(&str, f64)]) -> String {
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect();
+    format!("{{{}}}", body.join(", "))
+}
