@@ -743,6 +743,13 @@ mod tests {
     }
 
     #[test]
+    fn the_large_preset_has_twenty_teams_and_over_100k_issues() {
+        let large = generate(1, Preset::Large, now());
+        assert_eq!(large.teams.len(), 20);
+        assert!(large.issues.len() >= 100_000, "large has {}", large.issues.len());
+    }
+
+    #[test]
     fn history_is_ordered_within_the_year_and_updated_matches_it() {
         let org = generate(7, Preset::Tiny, now());
         for issue in &org.issues {

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::{Extension, Json};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -130,18 +131,27 @@ fn fingerprint(jql: &str) -> u64 {
     jql.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn encode_token(offset: usize, jql: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("v1:{offset}:{:016x}", fingerprint(jql)))
+/// How long a page token stays valid ("This token will expire in 7 days").
+const TOKEN_LIFETIME_SECS: i64 = 7 * 24 * 3600;
+
+/// An opaque token naming the next offset, bound to its query and to when it was issued.
+fn encode_token(offset: usize, jql: &str, issued: DateTime<Utc>) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+        "v1:{offset}:{:016x}:{}",
+        fingerprint(jql),
+        issued.timestamp()
+    ))
 }
 
-fn decode_token(token: &str, jql: &str) -> Option<usize> {
+fn decode_token(token: &str, jql: &str, now: DateTime<Utc>) -> Option<usize> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
     let text = String::from_utf8(raw).ok()?;
     let mut parts = text.split(':');
     (parts.next()? == "v1").then_some(())?;
     let offset = parts.next()?.parse().ok()?;
-    (parts.next()? == format!("{:016x}", fingerprint(jql))).then_some(offset)
+    (parts.next()? == format!("{:016x}", fingerprint(jql))).then_some(())?;
+    let issued: i64 = parts.next()?.parse().ok()?;
+    (now.timestamp() - issued <= TOKEN_LIFETIME_SECS).then_some(offset)
 }
 
 pub(crate) async fn jql_get(
@@ -196,7 +206,7 @@ fn enhanced(site: &Site, uri: &Uri, req: SearchRequest, mutate: bool) -> Respons
     };
     let offset = match req.next_page_token.as_deref().filter(|t| !t.is_empty()) {
         None => 0,
-        Some(t) => match decode_token(t, &jql) {
+        Some(t) => match decode_token(t, &jql, site.clock.now()) {
             Some(o) => o,
             None => {
                 return error(
@@ -220,7 +230,7 @@ fn enhanced(site: &Site, uri: &Uri, req: SearchRequest, mutate: bool) -> Respons
         .collect();
     let mut body = json!({"issues": issues, "isLast": end >= hits.len()});
     if end < hits.len() {
-        body["nextPageToken"] = json!(encode_token(end, &jql));
+        body["nextPageToken"] = json!(encode_token(end, &jql, site.clock.now()));
     }
     if req.expands("names") {
         body["names"] = platform_names(&org);
@@ -324,9 +334,17 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_are_bound_to_their_query() {
-        let t = encode_token(150, "project = ALPHA");
-        assert_eq!(decode_token(&t, "project = ALPHA"), Some(150));
-        assert_eq!(decode_token(&t, "project = BRAVO"), None);
-        assert_eq!(decode_token("garbage", "project = ALPHA"), None);
+        let issued = DateTime::from_timestamp(1_760_000_000, 0).unwrap();
+        let t = encode_token(150, "project = ALPHA", issued);
+        assert_eq!(decode_token(&t, "project = ALPHA", issued), Some(150));
+        assert_eq!(decode_token(&t, "project = BRAVO", issued), None);
+        assert_eq!(decode_token("garbage", "project = ALPHA", issued), None);
+        let later = issued + chrono::Duration::days(7);
+        assert_eq!(decode_token(&t, "project = ALPHA", later), Some(150));
+        assert_eq!(
+            decode_token(&t, "project = ALPHA", later + chrono::Duration::seconds(1)),
+            None,
+            "expired"
+        );
     }
 }
