@@ -538,6 +538,8 @@ mod tests {
         assert_eq!(what_if.apply(&scenario), Err(ScenarioError::RampUpTooLong(60)));
     }
 
+    // Snapshots are files; the browser has none (wasm_forecast covers it there).
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn fixed_seed_scenario_is_reproducible() {
         let mut what_if = WhatIf::prepare(baseline(150));

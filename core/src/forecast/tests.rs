@@ -185,6 +185,8 @@ fn sample_window_takes_the_days_before_as_of() {
     assert_eq!(sample_window(date("2026-01-01"), &series, date("2025-12-31"), 60), None);
 }
 
+// Snapshots are files; the browser has none (tests/wasm_forecast.rs covers it there).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn fixed_seed_when_forecast_is_reproducible() {
     let throughput = Throughput::new(team_history()).unwrap();
@@ -198,6 +200,8 @@ fn fixed_seed_when_forecast_is_reproducible() {
     insta::assert_json_snapshot!("when_200_items_seed_42", forecast);
 }
 
+// Snapshots are files; the browser has none (tests/wasm_forecast.rs covers it there).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn fixed_seed_how_many_forecast_is_reproducible() {
     let throughput = Throughput::new(team_history()).unwrap();
@@ -210,6 +214,8 @@ fn fixed_seed_how_many_forecast_is_reproducible() {
     insta::assert_json_snapshot!("how_many_by_feb_15_seed_42", forecast);
 }
 
+// Snapshots are files; the browser has none (tests/wasm_forecast.rs covers it there).
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn exact_when_forecast_is_stable() {
     let throughput = Throughput::new(team_history()).unwrap();
