@@ -202,3 +202,83 @@ mod fixtures {
         assert!(diags.iter().any(|d| d.message.contains("line 3")));
     }
 }
+
+mod never_panics {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            (-1e12f64..1e12).prop_map(|f| json!(f)),
+            "[a-zA-Z0-9 :.+\\-_@\\[\\]=,]{0,30}".prop_map(Value::String),
+            prop_oneof![
+                Just("2026-01-02T03:04:05.000+0000"),
+                Just("status"),
+                Just("Sprint"),
+                Just("com.atlassian.greenhopper.service.sprint.Sprint@1[id=x,state=,name=]"),
+                Just("customfield_10016"),
+            ]
+            .prop_map(|s| Value::String(s.to_owned())),
+        ];
+        let keys = prop_oneof![
+            Just("key"), Just("id"), Just("fields"), Just("issues"), Just("changelog"), Just("histories"),
+            Just("items"), Just("field"), Just("fieldId"), Just("from"), Just("to"), Just("fromString"),
+            Just("toString"), Just("created"), Just("updated"), Just("status"), Just("statusCategory"),
+            Just("name"), Just("values"), Just("state"), Just("customfield_10020"), Just("customfield_10016"),
+            Just("issuelinks"), Just("parent"), Just("sprint"), Just("contents"), Just("issueChangeLogs"),
+            Just("changeHistories"), Just("issue"), Just("names"), Just("total"), Just("priority"),
+        ];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|kv| {
+                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn ingest_never_panics_on_arbitrary_json(value in arb_json()) {
+            let text = value.to_string();
+            let options = IngestOptions::default();
+            let _ = dataset_from_str(&text, &options);
+            let _ = issue_from_value(&value, &options);
+            let _ = sprints_from_value(&value);
+            let _ = sprint_report_from_value(&value);
+            let _ = fields_from_value(&value);
+            if let Ok((mut issue, _)) = issue_from_value(&json!({"key": "A-1", "fields": {"created": "2026-01-01T00:00:00Z"}}), &options) {
+                let _ = merge_changelog(&mut issue, &value, &options);
+            }
+        }
+
+        #[test]
+        fn ingest_never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = dataset_from_str(&text, &IngestOptions::default());
+        }
+
+        #[test]
+        fn every_issue_is_kept_or_reported(n in 1usize..20, broken in prop::collection::vec(any::<bool>(), 20)) {
+            let issues: Vec<Value> = (0..n).map(|i| if broken[i] {
+                json!({"key": format!("B-{i}"), "fields": 7})
+            } else {
+                json!({"key": format!("B-{i}"), "id": i.to_string(), "fields": {"created": "2026-01-01T00:00:00Z", "status": {"name": "Open"}}})
+            }).collect();
+            let text = json!({"issues": issues}).to_string();
+            let (dataset, diags) = dataset_from_str(&text, &IngestOptions::default()).unwrap();
+            let broken_count = broken[..n].iter().filter(|b| **b).count();
+            prop_assert_eq!(dataset.issues.len(), n - broken_count);
+            let skipped = diags.iter().filter(|d| d.message.contains("skipped") && d.issue.is_some()).count();
+            prop_assert_eq!(skipped, broken_count);
+        }
+    }
+}
