@@ -208,7 +208,9 @@ pub fn forecast_portfolio(
             day += 1;
             let mut completed = days.next_day();
             while completed > 0 && !active.is_empty() {
-                turn %= active.len();
+                if turn >= active.len() {
+                    turn = 0;
+                }
                 let epic_index = active[turn];
                 left[epic_index] -= 1;
                 completed -= 1;
