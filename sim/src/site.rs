@@ -45,6 +45,9 @@ impl Clock {
     }
 }
 
+/// (query, org version, minute of `now`, sorted issue indices).
+pub(crate) type CachedSearch = (String, u64, i64, Arc<Vec<usize>>);
+
 #[derive(Debug)]
 pub(crate) struct Site {
     pub(crate) options: SimOptions,
@@ -59,7 +62,7 @@ pub(crate) struct Site {
     pub(crate) request_counter: AtomicU64,
     pub(crate) events: Mutex<Option<mpsc::UnboundedSender<Mutation>>>,
     /// Recent search results: (query, org version, minute of `now`, sorted issue indices).
-    pub(crate) search_cache: Mutex<Vec<(String, u64, i64, Arc<Vec<usize>>)>>,
+    pub(crate) search_cache: Mutex<Vec<CachedSearch>>,
 }
 
 impl Site {

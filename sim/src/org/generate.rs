@@ -89,6 +89,9 @@ const EPIC_THEMES: [&str; 12] = [
 ];
 const TECH_LABELS: [&str; 6] = ["frontend", "backend", "api", "infra", "mobile", "data"];
 
+/// An epic's planned window and its draft index.
+type EpicWindow = (DateTime<Utc>, DateTime<Utc>, usize);
+
 struct Shape {
     teams: usize,
     engineers: (u64, u64),
@@ -160,7 +163,7 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
     }];
     let mut teams = Vec::new();
     let mut people_rng = root.fork(1);
-    for t in 0..shape.teams {
+    for (t, name) in TEAM_NAMES.iter().take(shape.teams).enumerate() {
         let n = shape.engineers.0 + people_rng.below(shape.engineers.1 - shape.engineers.0 + 1);
         let mut members = Vec::new();
         for _ in 0..n {
@@ -176,11 +179,11 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
                     last.to_lowercase(),
                     idx
                 ),
-                time_zone: *people_rng.pick(&TIME_ZONES),
+                time_zone: TIME_ZONES[people_rng.below(TIME_ZONES.len() as u64) as usize],
             });
             members.push(idx);
         }
-        let name = TEAM_NAMES[t].to_string();
+        let name = name.to_string();
         teams.push(Team {
             key: name.to_uppercase(),
             name,
@@ -252,8 +255,7 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
 
     // Epics: roughly one a month per team, each a one-to-three-month window.
     let mut drafts: Vec<Draft> = Vec::new();
-    let mut epic_windows: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, usize)>> =
-        vec![Vec::new(); teams.len()];
+    let mut epic_windows: Vec<Vec<EpicWindow>> = vec![Vec::new(); teams.len()];
     let mut epic_rng = root.fork(3);
     for (t, team) in teams.iter().enumerate() {
         let mut at = horizon + Duration::days(10);
@@ -408,7 +410,7 @@ fn work_item(
     now: DateTime<Utc>,
     sprints: &[Sprint],
     own_sprints: &[usize],
-    epic_windows: &[Vec<(DateTime<Utc>, DateTime<Utc>, usize)>],
+    epic_windows: &[Vec<EpicWindow>],
 ) -> Draft {
     let created = truncate_ms(created);
     let kind = match rng.weighted(&[55.0, 20.0, 20.0, 2.5]) {

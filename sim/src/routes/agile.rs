@@ -12,10 +12,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::search::{run_query, FULL_CHANGELOG_CAP};
-use super::{ctx, error, number, ok, param, params, Params, SiteState};
+use super::{ctx, error, number, ok, param, params, BadRequest, Params, SiteState};
 use crate::org::{Change, Issue, Org, Sprint, SprintState, DONE, PRIORITIES, STATUSES};
 use crate::render::{Ctx, FieldSelection};
 use crate::site::Site;
+use axum::response::IntoResponse;
 
 fn board_value(site: &Site, org: &Org, team: usize) -> Value {
     let t = &org.teams[team];
@@ -36,7 +37,11 @@ fn board_value(site: &Site, org: &Org, team: usize) -> Value {
     })
 }
 
-fn paging(p: &[(String, String)], default_max: i64, cap: i64) -> Result<(usize, usize), Response> {
+fn paging(
+    p: &[(String, String)],
+    default_max: i64,
+    cap: i64,
+) -> Result<(usize, usize), BadRequest> {
     let start = number(p, "startAt", 0)?.max(0) as usize;
     let max = number(p, "maxResults", default_max)?.clamp(1, cap) as usize;
     Ok((start, max))
@@ -45,7 +50,7 @@ fn paging(p: &[(String, String)], default_max: i64, cap: i64) -> Result<(usize, 
 pub(crate) async fn boards(State(site): SiteState, p: Params) -> Response {
     let (start, max) = match paging(&p, 50, 50) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let org = site.read();
     let project = param(&p, "projectKeyOrId");
@@ -124,7 +129,7 @@ fn state_rank(s: SprintState) -> u8 {
 pub(crate) async fn sprints(State(site): SiteState, Path(board): Path<u64>, p: Params) -> Response {
     let (start, max) = match paging(&p, 50, 50) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let org = site.read();
     let Some(team) = org.team_by_board(board) else { return board_not_found(board) };
@@ -166,7 +171,7 @@ pub(crate) async fn sprint(State(site): SiteState, Path(sprint): Path<u64>) -> R
 fn issue_page(site: &Site, p: &[(String, String)], candidates: Vec<usize>) -> Response {
     let (start, max) = match paging(p, 50, 100) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut candidates = candidates;
     if let Some(jql) = param(p, "jql").filter(|j| !j.trim().is_empty()) {

@@ -5,7 +5,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
@@ -49,11 +49,11 @@ pub(crate) async fn changelog(
     }
     let start = match number(&p, "startAt", 0) {
         Ok(s) => s.max(0) as usize,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let max = match number(&p, "maxResults", 100) {
         Ok(m) => m.clamp(1, 100) as usize,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let org = site.read();
     let Some(idx) = org.find(&key) else { return issue_not_found() };

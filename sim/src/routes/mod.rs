@@ -277,19 +277,26 @@ pub(crate) fn params<'a>(params: &'a [(String, String)], name: &str) -> Vec<&'a 
     params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
 }
 
+/// A 400 with JIRA's error body; small, so `Result`s carrying it stay cheap.
+#[derive(Debug)]
+pub(crate) struct BadRequest(pub(crate) String);
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        error(StatusCode::BAD_REQUEST, &self.0)
+    }
+}
+
 /// A numeric parameter; `Err` carries JIRA's 400.
 pub(crate) fn number(
     params: &[(String, String)],
     name: &str,
     default: i64,
-) -> Result<i64, Response> {
+) -> Result<i64, BadRequest> {
     match param(params, name) {
         None | Some("") => Ok(default),
         Some(v) => v.trim().parse::<i64>().map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                &format!("The value '{v}' is invalid for the '{name}' parameter."),
-            )
+            BadRequest(format!("The value '{v}' is invalid for the '{name}' parameter."))
         }),
     }
 }

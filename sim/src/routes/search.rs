@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    api_version, ctx, error, number, ok, param, params, MutateAfterPage, Params, SiteState,
+    api_version, ctx, error, number, ok, param, params, BadRequest, MutateAfterPage, Params,
+    SiteState,
 };
 use crate::jql::{self, JqlContext};
 use crate::render::FieldSelection;
@@ -65,7 +66,7 @@ pub(crate) struct SearchRequest {
 }
 
 impl SearchRequest {
-    fn from_params(p: &[(String, String)]) -> Result<SearchRequest, Response> {
+    fn from_params(p: &[(String, String)]) -> Result<SearchRequest, BadRequest> {
         let fields: Vec<String> = params(p, "fields").into_iter().map(str::to_string).collect();
         Ok(SearchRequest {
             jql: param(p, "jql").map(str::to_string),
@@ -162,7 +163,7 @@ pub(crate) async fn jql_get(
 ) -> Response {
     match SearchRequest::from_params(&p) {
         Ok(req) => enhanced(&site, &uri, req, mutate.is_some()),
-        Err(res) => res,
+        Err(res) => res.into_response(),
     }
 }
 
@@ -281,7 +282,7 @@ pub(crate) async fn approximate_count(
 pub(crate) async fn legacy_get(State(site): SiteState, uri: Uri, p: Params) -> Response {
     match SearchRequest::from_params(&p) {
         Ok(req) => legacy(&site, &uri, req),
-        Err(res) => res,
+        Err(res) => res.into_response(),
     }
 }
 

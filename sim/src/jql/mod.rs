@@ -574,8 +574,8 @@ fn eval(e: &Expr, i: &Issue, org: &Org) -> bool {
                         Op::Ge => at >= *v,
                         Op::Lt => at < *v,
                         Op::Le => at <= *v,
-                        Op::In => values.iter().any(|x| *x == Value::Instant(at)),
-                        Op::NotIn => !values.iter().any(|x| *x == Value::Instant(at)),
+                        Op::In => values.contains(&Value::Instant(at)),
+                        Op::NotIn => !values.contains(&Value::Instant(at)),
                     }
                 }
                 _ => {
