@@ -421,3 +421,188 @@ fn plain(value: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn report(line: &[&str]) -> anyhow::Result<Value> {
+        let command =
+            Command::try_parse_from(std::iter::once("forecast").chain(line.iter().copied()))?;
+        forecast_report(&command.args)
+    }
+
+    const COUNTS: &str = "3,0,5,2,4,0,1,3,6,1,2,4,3,0,2,3,7,3,1,5";
+
+    #[test]
+    fn json_has_the_documented_keys_for_when() {
+        let report = report(&[
+            "--throughput",
+            COUNTS,
+            "--items",
+            "40",
+            "--start",
+            "2026-03-02",
+            "--deadline",
+            "2026-03-20",
+            "--seed",
+            "7",
+            "--trials",
+            "2000",
+        ])
+        .unwrap();
+        assert_eq!(report["trials"], 2000);
+        assert_eq!(report["seed"], 7);
+        assert_eq!(report["start"], "2026-03-02");
+        assert_eq!(report["window"]["end"], "2026-03-01");
+        assert_eq!(report["window"]["start"], "2026-02-10");
+        assert_eq!(report["window"]["samples"].as_array().unwrap().len(), 20);
+        let p50: NaiveDate = report["p50"].as_str().unwrap().parse().unwrap();
+        let p95: NaiveDate = report["p95"].as_str().unwrap().parse().unwrap();
+        assert!(p50 <= p95 && p50 >= "2026-03-02".parse().unwrap());
+        let days = report["days"]["p85"].as_u64().unwrap();
+        assert_eq!(report["p85"], json!(finish_date("2026-03-02".parse().unwrap(), days as u32)));
+        let probability = report["deadline_probability"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&probability));
+        let histogram = report["histogram"].as_array().unwrap();
+        let total: f64 = histogram.iter().map(|bin| bin["probability"].as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9);
+        assert!(report.get("calibration").is_none());
+    }
+
+    #[test]
+    fn how_many_reports_counts_and_exact_has_no_seed() {
+        let report = report(&[
+            "--throughput",
+            COUNTS,
+            "--by",
+            "2026-03-15",
+            "--start",
+            "2026-03-02",
+            "--method",
+            "exact",
+        ])
+        .unwrap();
+        assert_eq!(report["question"], "how_many");
+        assert!(report["trials"].is_null() && report["seed"].is_null());
+        let (p50, p95) = (report["p50"].as_u64().unwrap(), report["p95"].as_u64().unwrap());
+        assert!(p50 >= p95 && p50 > 0);
+        assert_eq!(report["days"]["p85"], 14);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_report() {
+        let line =
+            ["--throughput", COUNTS, "--items", "60", "--start", "2026-03-02", "--seed", "11"];
+        assert_eq!(report(&line).unwrap(), report(&line).unwrap());
+    }
+
+    #[test]
+    fn backtest_adds_a_calibration() {
+        let long: Vec<String> = (0..400).map(|day| ((day * 7) % 6).to_string()).collect();
+        let long = long.join(",");
+        let report = report(&[
+            "--throughput",
+            &long,
+            "--items",
+            "20",
+            "--start",
+            "2026-03-02",
+            "--backtest",
+        ])
+        .unwrap();
+        let calibration = &report["calibration"];
+        assert!(calibration["points"].as_u64().unwrap() > 40);
+        for level in ["p50", "p85", "p95"] {
+            let rate = calibration["hit_rate"][level].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&rate));
+        }
+        assert!(calibration["mean_error_days"].is_number());
+        assert!(calibration["sentence"].as_str().unwrap().starts_with("85% dates were met"));
+    }
+
+    #[test]
+    fn wrong_combinations_are_errors_naming_the_flags() {
+        let no_history = report(&["--items", "5"]).unwrap_err().to_string();
+        assert!(no_history.contains("--throughput"), "{no_history}");
+        let deadline =
+            report(&["--throughput", "1", "--by", "2026-03-15", "--deadline", "2026-03-10"])
+                .unwrap_err()
+                .to_string();
+        assert!(deadline.contains("--deadline"), "{deadline}");
+        let idle = report(&["--throughput", "0,0,0", "--items", "5", "--start", "2026-03-02"])
+            .unwrap_err();
+        assert!(format!("{idle:#}").contains("no items were completed"), "{idle:#}");
+        assert!(Command::try_parse_from(["forecast", "--throughput", "1"]).is_err());
+    }
+
+    fn issue(
+        key: &str,
+        status: &str,
+        category: &str,
+        done_on: Option<&str>,
+        epic: Option<&str>,
+    ) -> Value {
+        let histories = match done_on {
+            Some(day) => json!([{
+                "id": format!("{key}-h"),
+                "created": format!("{day}T10:00:00.000+0000"),
+                "items": [{"field": "status", "fromString": "To Do", "toString": "Done"}],
+            }]),
+            None => json!([]),
+        };
+        json!({
+            "id": key.replace('-', ""),
+            "key": key,
+            "fields": {
+                "summary": "work",
+                "issuetype": {"name": if epic.is_none() && key.ends_with("-100") { "Epic" } else { "Story" }},
+                "created": "2026-01-01T09:00:00.000+0000",
+                "status": {"name": status, "statusCategory": {"key": category}},
+                "parent": epic.map(|epic| json!({"key": epic})),
+            },
+            "changelog": {"histories": histories},
+        })
+    }
+
+    #[test]
+    fn an_export_gives_daily_throughput_and_epic_scope() {
+        let mut issues = vec![issue("T-100", "To Do", "new", None, None)];
+        // Two items a day on the 10th to the 14th of January.
+        for index in 0..10 {
+            let day = format!("2026-01-{:02}", 10 + index / 2);
+            issues.push(issue(&format!("T-{index}"), "Done", "done", Some(&day), Some("T-100")));
+        }
+        for index in 10..16 {
+            issues.push(issue(&format!("T-{index}"), "To Do", "new", None, Some("T-100")));
+        }
+        let path =
+            std::env::temp_dir().join(format!("forecast-export-{}.json", std::process::id()));
+        std::fs::write(&path, json!({"issues": issues}).to_string()).unwrap();
+        let input = path.to_str().unwrap();
+
+        let by_items = report(&["--input", input, "--items", "4", "--window-days", "5"]).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(by_items["start"], "2026-01-15");
+        assert_eq!(by_items["window"]["samples"], json!([2, 2, 2, 2, 2]));
+        assert_eq!(by_items["days"], json!({"p50": 2, "p85": 2, "p95": 2}));
+        assert_eq!(by_items["p95"], "2026-01-16");
+
+        std::fs::write(&path, json!({"issues": issues}).to_string()).unwrap();
+        let by_epic = report(&["--input", input, "--epic", "T-100", "--window-days", "5"]).unwrap();
+        let missing = report(&["--input", input, "--epic", "NOPE-1"]).unwrap_err().to_string();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(by_epic["remaining"], 6);
+        assert_eq!(by_epic["epic"], "T-100");
+        assert_eq!(by_epic["days"]["p50"], 3);
+        assert!(missing.contains("NOPE-1"), "{missing}");
+    }
+}
