@@ -222,7 +222,16 @@ fn test(tools: &Tools) -> Result<()> {
     step("core and dashboard tests compiled to WASM, in headless Chromium");
     run(tools
         .command("cargo")
-        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "director-core", "-p", "director-web"])
+        .args([
+            "test",
+            "--no-fail-fast",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "director-core",
+            "-p",
+            "director-web",
+        ])
         .env("CHROMEDRIVER", "/usr/bin/chromedriver"))?;
     Ok(())
 }
