@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use director_core::flow::{self, CycleTimeConvention, FlowOptions, Workflow};
 use director_core::ingest::{ingest_str, IngestOptions};
-use director_core::{quality, velocity};
+use director_core::{forecast, quality, velocity};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -50,6 +50,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         velocity::velocity(dataset, &workflow, &ingested.sprint_reports, options.end_of_day(as_of));
     let summary = velocity::summary(&sprints, 5);
     let velocity_s = t1.elapsed().as_secs_f64();
+    // The peer's burn-up forecast: when will 200 more items be done, 1000
+    // trials sampling the last 90 days of daily throughput.
+    let t1 = Instant::now();
+    let daily: Vec<u32> = report.throughput_daily.iter().map(|(_, n)| *n).collect();
+    let start = report.range.map_or(as_of, |r| r.start);
+    let forecast_p85 = forecast::sample_window(start, &daily, as_of, 90)
+        .and_then(|w| forecast::Throughput::new(w.samples).ok())
+        .map(|tp| {
+            let options = forecast::ForecastOptions {
+                trials: std::num::NonZeroU32::new(1000).unwrap_or(std::num::NonZeroU32::MIN),
+                seed: 42,
+                method: forecast::Method::MonteCarlo,
+            };
+            forecast::when(&tp, 200, as_of, None, &options)
+        });
+    let forecast_s = t1.elapsed().as_secs_f64();
     let metrics_s = t.elapsed().as_secs_f64();
 
     let histories: usize = dataset.issues.iter().map(|i| i.status_history.len()).sum();
@@ -68,6 +84,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("flow_report_s", flow_report_s),
             ("quality_s", quality_s),
             ("velocity_s", velocity_s),
+            ("forecast_s", forecast_s),
+            ("forecast_ran", if forecast_p85.is_some() { 1.0 } else { 0.0 }),
             ("metrics_s", metrics_s),
             ("ingest_and_metrics_s", ingest_s + metrics_s),
             ("total_wall_s", t0.elapsed().as_secs_f64()),

@@ -10,26 +10,55 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::{Map, Number, Value};
 
 /// Object keys whose values ingest never reads, at any depth.
-const SKIPPED: [&str; 16] = [
-    "author",
-    "avatarUrls",
-    "description",
-    "comment",
-    "worklog",
-    "attachment",
-    "creator",
-    "reporter",
-    "watches",
-    "votes",
-    "renderedFields",
-    "transitions",
-    "operations",
-    "editmeta",
-    "versionedRepresentations",
-    "schema",
-];
+fn skipped(key: &str) -> bool {
+    matches!(
+        key,
+        "author"
+            | "avatarUrls"
+            | "description"
+            | "comment"
+            | "worklog"
+            | "attachment"
+            | "creator"
+            | "reporter"
+            | "watches"
+            | "votes"
+            | "renderedFields"
+            | "transitions"
+            | "operations"
+            | "editmeta"
+            | "versionedRepresentations"
+            | "schema"
+    )
+}
 
-/// Parses `input` like `serde_json::from_str::<Value>`, minus [`SKIPPED`] keys.
+/// Keys also skipped inside issues of a streamed search page, where no URL
+/// or display detail is read (elsewhere `self` can name a changelog's issue).
+fn skipped_in_issue(key: &str) -> bool {
+    matches!(
+        key,
+        "self"
+            | "iconUrl"
+            | "avatarId"
+            | "expand"
+            | "accountId"
+            | "accountType"
+            | "timeZone"
+            | "colorName"
+            | "components"
+            | "fixVersions"
+            | "versions"
+            | "subtasks"
+            | "timetracking"
+            | "progress"
+            | "aggregateprogress"
+            | "lastViewed"
+            | "issuerestriction"
+            | "statuscategorychangedate"
+    )
+}
+
+/// Parses `input` like `serde_json::from_str::<Value>`, minus [`skipped`] keys.
 ///
 /// `schema` is kept at the top level of a field list (an array), where it
 /// tells custom field types; only object members named `schema` are skipped,
@@ -37,19 +66,20 @@ const SKIPPED: [&str; 16] = [
 /// that need field lists parse them with [`keep_schema`] set.
 pub(crate) fn from_str(input: &str, keep_schema: bool) -> serde_json::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(input);
-    let value = Pruned { keep_schema }.deserialize(&mut de)?;
+    let value = Pruned { keep_schema, lean: false }.deserialize(&mut de)?;
     de.end()?;
     Ok(value)
 }
 
 /// The seed that parses one value the pruned way.
 pub(crate) fn seed() -> Pruned {
-    Pruned { keep_schema: false }
+    Pruned { keep_schema: false, lean: true }
 }
 
 #[derive(Clone, Copy)]
 pub(crate) struct Pruned {
     keep_schema: bool,
+    lean: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Pruned {
@@ -99,7 +129,8 @@ impl<'de> Visitor<'de> for Pruned {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let skip = SKIPPED.contains(&key.as_ref()) && !(self.keep_schema && key == "schema");
+            let skip = (skipped(&key) && !(self.keep_schema && key == "schema"))
+                || (self.lean && skipped_in_issue(&key));
             if skip {
                 map.next_value::<IgnoredAny>()?;
             } else {
