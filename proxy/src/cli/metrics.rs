@@ -351,3 +351,88 @@ impl Analysis {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPORT: &str = include_str!("../../../core/testdata/sim/tiny-export-16.json");
+    const WORKFLOW: &str = include_str!("../../../core/testdata/sim/workflow.toml");
+
+    fn args(cycle_time: Convention) -> Args {
+        Args {
+            input: PathBuf::from("tiny-export-16.json"),
+            workflow: None,
+            as_of: NaiveDate::from_ymd_opt(2026, 3, 10),
+            cycle_time,
+            backward_moves: None,
+            velocity_window: 5,
+            json: true,
+        }
+    }
+
+    #[test]
+    fn json_report_of_a_simulated_export() {
+        let analysis = analyse(EXPORT, None, &args(Convention::Inclusive)).unwrap();
+        insta::assert_json_snapshot!("metrics_inclusive_default_workflow", analysis.to_json());
+    }
+
+    #[test]
+    fn json_report_with_a_workflow_file_elapsed_and_reset() {
+        let analysis = analyse(EXPORT, Some(WORKFLOW), &args(Convention::Elapsed)).unwrap();
+        let json = analysis.to_json();
+        assert_eq!(json["workflow"]["backward_moves"], "reset");
+        assert_eq!(json["cycle_time"]["convention"], "elapsed");
+        insta::assert_json_snapshot!("metrics_elapsed_reset_workflow", json);
+    }
+
+    #[test]
+    fn every_required_key_is_present_and_consistent() {
+        let json = analyse(EXPORT, None, &args(Convention::Inclusive)).unwrap().to_json();
+        for key in [
+            "issues",
+            "completed",
+            "cycle_time",
+            "lead_time",
+            "throughput_weekly",
+            "throughput_daily",
+            "wip_daily",
+            "cfd_daily",
+            "aging_wip",
+            "sprints",
+            "items",
+            "data_quality",
+            "diagnostics",
+        ] {
+            assert!(json.get(key).is_some(), "missing `{key}`");
+        }
+        let weekly: u64 = json["throughput_weekly"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(weekly), json["completed"].as_u64());
+        assert_eq!(
+            json["items"].as_array().unwrap().len() as u64,
+            json["issues"].as_u64().unwrap()
+        );
+        let monday = json["throughput_weekly"][0]["week"].as_str().unwrap();
+        let monday = NaiveDate::parse_from_str(monday, "%Y-%m-%d").unwrap();
+        assert_eq!(chrono::Datelike::weekday(&monday), chrono::Weekday::Mon);
+    }
+
+    #[test]
+    fn text_report_names_the_essentials() {
+        let text = analyse(EXPORT, None, &args(Convention::Inclusive)).unwrap().to_text();
+        assert!(text.starts_with("Flow metrics as of 2026-03-10 (16 issues"));
+        assert!(text.contains("Cycle time"));
+        assert!(text.contains("Throughput"));
+    }
+
+    #[test]
+    fn unusable_input_is_an_error_naming_the_export() {
+        let err = analyse("not json", None, &args(Convention::Inclusive)).unwrap_err();
+        assert!(format!("{err:#}").contains("cannot read the export"));
+    }
+}
