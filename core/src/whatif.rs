@@ -348,8 +348,7 @@ impl WhatIf {
         self.capacity.clear();
         // Index 0 is unused (days count from 1); ramp_days + 1 is full speed.
         for day in 0..=ramp_days + 1 {
-            let joined_share =
-                if ramp_days == 0 { UNIT } else { UNIT * day.min(ramp_days) / ramp_days };
+            let joined_share = (UNIT * day.min(ramp_days)).checked_div(ramp_days).unwrap_or(UNIT);
             let people_units = staying * UNIT + joining * joined_share;
             self.capacity.push(people_units * focus / (team * 100));
         }

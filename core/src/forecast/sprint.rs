@@ -61,7 +61,7 @@ impl Velocities {
 }
 
 fn to_hundredths(points: f64) -> Option<u64> {
-    if !points.is_finite() || points < 0.0 || points > 1e12 {
+    if !points.is_finite() || !(0.0..=1e12).contains(&points) {
         return None;
     }
     Some((points * 100.0).round() as u64)
