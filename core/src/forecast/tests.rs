@@ -296,3 +296,19 @@ proptest! {
         prop_assert!(forecast.dates.p50 >= start);
     }
 }
+
+fn assert_send_sync<T: Clone + Send + Sync + 'static>() {}
+
+#[test]
+fn forecast_types_can_live_in_signals_and_server_state() {
+    assert_send_sync::<Throughput>();
+    assert_send_sync::<WhenForecast>();
+    assert_send_sync::<HowManyForecast>();
+    assert_send_sync::<ForecastOptions>();
+    assert_send_sync::<sprint::SprintForecast>();
+    assert_send_sync::<portfolio::PortfolioForecast>();
+    assert_send_sync::<backtest::Calibration>();
+    assert_send_sync::<crate::whatif::WhatIf>();
+    assert_send_sync::<crate::whatif::Scenario>();
+    assert_send_sync::<crate::whatif::WhatIfResult>();
+}
