@@ -385,3 +385,59 @@ async fn agile_shapes_match_the_software_schemas() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn live_webhook_payloads_match_the_issue_and_sprint_schemas() {
+    let (url, seen) = crate::sim_faults::start_receiver(0).await;
+    let mut options = SimOptions {
+        preset: Preset::Tiny,
+        seed: 12,
+        now: Utc.with_ymd_and_hms(2026, 1, 20, 16, 0, 0).unwrap(),
+        ..SimOptions::default()
+    };
+    options.live = Some(director_sim::LiveOptions {
+        time_factor: 2.0 * 86_400.0,
+        webhook_url: Some(url),
+        webhook_secret: None,
+        tick: std::time::Duration::from_millis(50),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let sim = director_sim::start(options, listener).await.expect("start");
+    let key = sim.create_issue("BRAVO");
+    sim.update_issue(&key);
+    let deliveries = crate::sim_faults::wait_for(&seen, |d| {
+        let names: Vec<Value> = d
+            .iter()
+            .filter_map(|(_, b)| serde_json::from_slice::<Value>(b).ok())
+            .map(|e| e["webhookEvent"].clone())
+            .collect();
+        names.iter().any(|n| n == "jira:issue_updated")
+            && names.iter().any(|n| n == "sprint_started")
+    })
+    .await;
+    sim.shutdown().await;
+    let (p, a) = (platform(), agile());
+    let mut checked = 0;
+    for (_, body) in &deliveries {
+        let event: Value = serde_json::from_slice(body).expect("JSON webhook");
+        if let Some(issue) = event.get("issue") {
+            p.component("IssueBean", issue, "a webhook issue");
+            check_fields(issue);
+            p.component("UserDetails", &event["user"], "a webhook user");
+            checked += 1;
+        }
+        for item in event["changelog"]["items"].as_array().into_iter().flatten() {
+            // Webhook assignee items carry JIRA's extra `tmpFromAccountId`/`tmpToAccountId`.
+            let mut item = item.clone();
+            if let Some(o) = item.as_object_mut() {
+                o.remove("tmpFromAccountId");
+                o.remove("tmpToAccountId");
+            }
+            p.component("ChangeDetails", &item, "a webhook changelog item");
+        }
+        if let Some(sprint) = event.get("sprint") {
+            a.component("SprintBean", sprint, "a sprint webhook");
+        }
+    }
+    assert!(checked >= 2, "only {checked} issue webhooks arrived");
+}

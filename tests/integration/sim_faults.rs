@@ -168,7 +168,7 @@ async fn slow_responses_and_near_limit_warnings_follow_their_rules() {
 }
 
 /// What the receiver saw: headers and raw body of each delivery.
-type Deliveries = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+pub(crate) type Deliveries = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
 #[derive(Clone)]
 struct Receiver {
@@ -187,7 +187,8 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     StatusCode::OK
 }
 
-async fn start_receiver(fail_first: u32) -> (String, Deliveries) {
+/// A webhook receiver on 127.0.0.1:0 that answers 503 to the first `fail_first` deliveries.
+pub(crate) async fn start_receiver(fail_first: u32) -> (String, Deliveries) {
     let seen: Deliveries = Arc::default();
     let state = Receiver { seen: seen.clone(), fail_first: Arc::new(Mutex::new(fail_first)) };
     let app = Router::new().route("/hooks/jira", post(receive)).with_state(state);
@@ -199,7 +200,8 @@ async fn start_receiver(fail_first: u32) -> (String, Deliveries) {
     (url, seen)
 }
 
-async fn wait_for(
+/// Polls the deliveries until `pred` holds or 20 s pass.
+pub(crate) async fn wait_for(
     seen: &Deliveries,
     pred: impl Fn(&[(HeaderMap, Bytes)]) -> bool,
 ) -> Vec<(HeaderMap, Bytes)> {
