@@ -31,10 +31,14 @@ pub struct Ingested {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// One issue read: the issue, what else it named, and its diagnostics; or
+/// why it was skipped.
+type ParsedIssue = Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>;
+
 /// An issue still to read, or one the streaming path already read.
 enum Source<'a> {
     Json(&'a Value, Option<&'a Value>),
-    Parsed(Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>),
+    Parsed(Box<ParsedIssue>),
 }
 
 #[derive(Default)]
@@ -76,7 +80,7 @@ pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Erro
         if let Some(n) = &streamed.names {
             sorted.catalogs.push(n);
         }
-        sorted.issues = streamed.issues.into_iter().map(Source::Parsed).collect();
+        sorted.issues = streamed.issues.into_iter().map(|p| Source::Parsed(Box::new(p))).collect();
         return Ok(build(sorted, options, diagnostics));
     }
     // Field lists need `schema` (custom field types); everything else is parsed without it.
@@ -201,9 +205,9 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
             } else if map.contains_key("contents") && map.contains_key("sprint") {
                 out.reports.push(value);
                 out.sprints.push(&map["sprint"]);
-            } else if map.contains_key("key") && map.contains_key("fields") {
-                out.issues.push(Source::Json(value, names));
-            } else if map.get("issue").is_some_and(Value::is_object) {
+            } else if (map.contains_key("key") && map.contains_key("fields"))
+                || map.get("issue").is_some_and(Value::is_object)
+            {
                 out.issues.push(Source::Json(value, names));
             } else if let Some(entry) = map.get("changelog_entry") {
                 let target =
@@ -287,7 +291,7 @@ fn build(
     let mut last_names: Option<*const Value> = None;
     for source in sorted.issues {
         let parsed = match source {
-            Source::Parsed(parsed) => parsed,
+            Source::Parsed(parsed) => *parsed,
             Source::Json(value, names) => {
                 // Pages with their own `names` map may name fields differently.
                 let names_ptr = names.map(|n| n as *const Value);
@@ -585,7 +589,7 @@ pub(crate) fn guess_category(name: &str) -> Option<StatusCategory> {
 /// sits in memory as one tree.
 struct Streamed {
     names: Option<Value>,
-    issues: Vec<Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>>,
+    issues: Vec<ParsedIssue>,
 }
 
 /// Reads `input` as one search page (`{"issues": [...], ...}`); `None` when it
@@ -614,7 +618,7 @@ struct PageState<'o> {
     options: &'o IngestOptions,
     roles: Roles,
     names: Option<Value>,
-    issues: Vec<Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>>,
+    issues: Vec<ParsedIssue>,
     saw_issues: bool,
     other_keys: bool,
 }
