@@ -210,7 +210,8 @@ fn default_page_size() -> u32 {
     100
 }
 fn default_id_page_size() -> u32 {
-    1000
+    // JIRA Cloud's ceiling for ids-only pages.
+    5000
 }
 fn default_timeout() -> Duration {
     Duration::from_secs(30)

@@ -764,6 +764,13 @@ impl Run<'_> {
 
     /// Reads one group's changes (or everything, when `full`) and advances
     /// its teams' cursors. Returns the ids JIRA listed (the key set on a full read).
+    ///
+    /// - initial: every issue in detail (nothing stored to skip);
+    /// - full with a cursor: the key set ids-only (large pages), details of
+    ///   issues the store lacks, then the incremental window for changes;
+    /// - full without a cursor, or a wide window: ids + `updated`, then
+    ///   details of what differs from the store;
+    /// - a narrow window: one detailed query, deduplicated on write.
     async fn read_group(
         &mut self,
         group: &Group,
@@ -772,85 +779,38 @@ impl Run<'_> {
         initial: bool,
     ) -> Result<HashSet<String>, Error> {
         let mut since: Option<DateTime<Utc>> = None;
-        if !full {
-            for team in &group.teams {
-                let cursor = self
-                    .store()
-                    .meta(&format!("cursor:{team}"))?
-                    .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
-                    .map(|at| at.with_timezone(&Utc));
-                since = match (since, cursor) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
+        for team in &group.teams {
+            let cursor = self
+                .store()
+                .meta(&format!("cursor:{team}"))?
+                .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+                .map(|at| at.with_timezone(&Utc));
+            since = match (since, cursor) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
-        let overlap = chrono::Duration::from_std(self.config().sync.overlap).unwrap_or_default();
-        let jql_filter = match since {
-            Some(cursor) => jql::and(&group.jql, &jql::updated_since(cursor - overlap, info.user_tz)),
-            None => format!("({})", group.jql),
-        };
-        let window_wide = since.is_none_or(|cursor| {
-            (self.started - cursor).to_std().unwrap_or(Duration::ZERO) > self.config().sync.ids_first_after
-        });
-        // Ids first when much may be unchanged; an empty store has nothing to skip.
-        let ids_first = window_wide && !initial;
         let mut seen = HashSet::new();
-        if ids_first {
-            let mut listed: Vec<(String, String, String)> = Vec::new();
-            let query = SearchQuery {
-                jql: format!("{jql_filter} ORDER BY key ASC"),
-                fields: vec!["updated".into()],
-                changelog: false,
-                max_results: self.config().jira.id_page_size,
-            };
-            let mut token = self.client.first_page();
-            loop {
-                let page = self.client.search_page(&query, &token).await?;
-                for issue in &page.issues {
-                    let Some(id) = issue.get("id").and_then(value_as_string) else { continue };
-                    let key = issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
-                    let updated = issue.pointer("/fields/updated").and_then(Value::as_str).unwrap_or("").to_owned();
-                    seen.insert(id.clone());
-                    listed.push((id, key, updated));
-                }
-                let _ = self.events.send(ServerEvent::SyncProgress {
-                    issues_read: self.read + seen.len() as u64,
-                    calls: self.client.calls(),
-                });
-                match page.next {
-                    Some(next) => token = next,
-                    None => break,
-                }
-            }
-            let ids: Vec<String> = listed.iter().map(|(id, _, _)| id.clone()).collect();
-            let stored = self.syncer.blocking(move |store| store.versions(&ids)).await?;
-            let changed: Vec<String> = listed
-                .into_iter()
-                .filter(|(id, _, updated)| {
-                    stored.get(id).is_none_or(|version| &version.updated != updated
-                        || !group_owns(group, version.team.as_deref()))
-                })
-                .map(|(_, key, _)| key)
-                .collect();
-            tracing::debug!(changed = changed.len(), listed = seen.len(), "ids-first comparison");
-            for chunk in changed.chunks(self.config().jira.page_size as usize) {
-                let query = SearchQuery {
-                    jql: format!("{} AND {} ORDER BY key ASC", format_args!("({})", group.jql), jql::key_in(chunk)),
-                    fields: info.fields.clone(),
-                    changelog: true,
-                    max_results: self.config().jira.page_size,
-                };
-                self.read_pages(&query, &group.classify, info, None).await?;
-            }
-        } else {
-            let query = SearchQuery {
-                jql: format!("{jql_filter} ORDER BY key ASC"),
-                fields: info.fields.clone(),
-                changelog: true,
-                max_results: self.config().jira.page_size,
-            };
+        if initial {
+            let query = self.detail_query(format!("({})", group.jql), info);
             self.read_pages(&query, &group.classify, info, Some(&mut seen)).await?;
+        } else if full && since.is_some() {
+            let listed = self.list(format!("({})", group.jql), false).await?;
+            seen = listed.iter().map(|(id, _, _)| id.clone()).collect();
+            let ids: Vec<String> = seen.iter().cloned().collect();
+            let stored = self.syncer.blocking(move |store| store.versions(&ids)).await?;
+            let missing: Vec<String> = listed
+                .into_iter()
+                .filter(|(id, _, _)| stored.get(id).is_none_or(|version| !group_owns(group, version.team.as_deref())))
+                .map(|(id, _, _)| id)
+                .collect();
+            tracing::debug!(missing = missing.len(), listed = seen.len(), "key set comparison");
+            self.fetch_ids(group, &missing, info).await?;
+            self.read_window(group, since, info).await?;
+        } else if full {
+            seen = self.read_listed(group, format!("({})", group.jql), info).await?;
+        } else {
+            self.read_window(group, since, info).await?;
         }
         // The cursor moves only now that every page of the group is committed.
         let mut meta = Vec::new();
@@ -864,10 +824,103 @@ impl Run<'_> {
         Ok(seen)
     }
 
+    /// Issues updated since `since` (minus the overlap), in the JIRA user's
+    /// time zone: ids-first when the window is wide, else one detailed query.
+    async fn read_window(&mut self, group: &Group, since: Option<DateTime<Utc>>, info: &SiteInfo) -> Result<(), Error> {
+        let Some(cursor) = since else {
+            self.read_listed(group, format!("({})", group.jql), info).await?;
+            return Ok(());
+        };
+        let overlap = chrono::Duration::from_std(self.config().sync.overlap).unwrap_or_default();
+        let filter = jql::and(&group.jql, &jql::updated_since(cursor - overlap, info.user_tz));
+        let wide = (self.started - cursor).to_std().unwrap_or(Duration::ZERO) > self.config().sync.ids_first_after;
+        if wide {
+            self.read_listed(group, filter, info).await?;
+        } else {
+            let query = self.detail_query(filter, info);
+            self.read_pages(&query, &group.classify, info, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Ids + `updated` of `filter`, then details of what differs from the store.
+    async fn read_listed(&mut self, group: &Group, filter: String, info: &SiteInfo) -> Result<HashSet<String>, Error> {
+        let listed = self.list(filter, true).await?;
+        let seen: HashSet<String> = listed.iter().map(|(id, _, _)| id.clone()).collect();
+        let ids: Vec<String> = seen.iter().cloned().collect();
+        let stored = self.syncer.blocking(move |store| store.versions(&ids)).await?;
+        let changed: Vec<String> = listed
+            .into_iter()
+            .filter(|(id, _, updated)| {
+                stored
+                    .get(id)
+                    .is_none_or(|version| &version.updated != updated || !group_owns(group, version.team.as_deref()))
+            })
+            .map(|(id, _, _)| id)
+            .collect();
+        tracing::debug!(changed = changed.len(), listed = seen.len(), "ids-first comparison");
+        self.fetch_ids(group, &changed, info).await?;
+        Ok(seen)
+    }
+
+    /// Lists (id, key, updated) of every issue `filter` matches; with
+    /// `with_updated` false only ids and keys, which JIRA pages far larger.
+    async fn list(&mut self, filter: String, with_updated: bool) -> Result<Vec<(String, String, String)>, Error> {
+        let mut listed = Vec::new();
+        let query = SearchQuery {
+            jql: format!("{filter} ORDER BY key ASC"),
+            fields: vec![if with_updated { "updated" } else { "id" }.into()],
+            changelog: false,
+            max_results: self.config().jira.id_page_size,
+        };
+        let mut token = self.client.first_page();
+        loop {
+            let page = self.client.search_page(&query, &token).await?;
+            for issue in &page.issues {
+                let Some(id) = issue.get("id").and_then(value_as_string) else { continue };
+                let key = issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
+                let updated = issue.pointer("/fields/updated").and_then(Value::as_str).unwrap_or("").to_owned();
+                listed.push((id, key, updated));
+            }
+            let _ = self.events.send(ServerEvent::SyncProgress {
+                issues_read: self.read + listed.len() as u64,
+                calls: self.client.calls(),
+            });
+            match page.next {
+                Some(next) => token = next,
+                None => break,
+            }
+        }
+        Ok(listed)
+    }
+
+    /// Details of the given issue ids, a page at a time.
+    async fn fetch_ids(&mut self, group: &Group, ids: &[String], info: &SiteInfo) -> Result<(), Error> {
+        for chunk in ids.chunks(self.config().jira.page_size as usize) {
+            let Some(clause) = jql::id_in(chunk) else { continue };
+            let filter = format!("({}) AND {clause}", group.jql);
+            let query = self.detail_query(filter, info);
+            self.read_pages(&query, &group.classify, info, None).await?;
+        }
+        Ok(())
+    }
+
+    fn detail_query(&self, filter: String, info: &SiteInfo) -> SearchQuery {
+        SearchQuery {
+            jql: format!("{filter} ORDER BY key ASC"),
+            fields: info.fields.clone(),
+            changelog: true,
+            max_results: self.config().jira.page_size,
+        }
+    }
+
     /// Fetches the issues a webhook named.
     async fn read_keys(&mut self, keys: &[String], info: &SiteInfo) -> Result<(), Error> {
         let groups = groups(self.config());
         for chunk in keys.chunks(self.config().jira.page_size as usize) {
+            if !chunk.iter().any(|key| jql::is_issue_key(key)) {
+                continue;
+            }
             let scope: Vec<String> = groups.iter().map(|group| format!("({})", group.jql)).collect();
             let classify = combined_classify(&groups);
             let query = SearchQuery {

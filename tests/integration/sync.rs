@@ -126,3 +126,59 @@ async fn changelogs_past_the_embedded_cap_are_completed() {
         .any(|r| r.path.contains("/changelog"));
     assert!(fetched, "no changelog call was made");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_team_jql_refreshes_that_team_in_full() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let teams = sim.teams();
+    let config = config_for(&sim, Flavor::Cloud);
+    let data = Arc::new(director_tests::TempDir::new("jql-change"));
+    {
+        let proxy = director_tests::start_proxy_in(&sim, config.clone(), Arc::clone(&data)).await.unwrap();
+        assert!(proxy.sync(false).await.ok);
+        assert_store_matches_sim(&proxy.state, &sim);
+    }
+    // The first team now owns the last team's project instead of its own.
+    let mut changed = config.clone();
+    let last_project = teams.last().unwrap().project_key.clone();
+    changed.teams[0].jql = format!("project = {last_project} AND statusCategory != Done");
+    changed.teams.pop();
+    let proxy = director_tests::start_proxy_in(&sim, changed, Arc::clone(&data)).await.unwrap();
+    let report = proxy.sync(false).await;
+    assert!(report.ok && report.deleted > 0, "{report:?}");
+    let first_project = &teams[0].project_key;
+    let issues: Vec<director_core::model::Issue> = proxy
+        .state
+        .store
+        .issues_json()
+        .unwrap()
+        .iter()
+        .map(|json| serde_json::from_str(json).unwrap())
+        .collect();
+    assert!(!issues.iter().any(|issue| &issue.project == first_project), "issues of the dropped scope remain");
+    let first_team = director_core::model::TeamId(teams[0].name.clone());
+    let owned: Vec<_> = issues.iter().filter(|issue| issue.team.as_ref() == Some(&first_team)).collect();
+    assert!(!owned.is_empty());
+    assert!(owned.iter().all(|issue| issue.project == last_project && !issue.is_done()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wide_windows_are_read_ids_first() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let mut config = config_for(&sim, Flavor::Cloud);
+    config.sync.ids_first_after = std::time::Duration::ZERO;
+    let proxy = start_proxy(&sim, config).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(7).take(3).collect();
+    for key in &keys {
+        sim.update_issue(key);
+    }
+    sim.clear_request_log();
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.changed, 3, "{report:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    // One listing of ids + updated, one detailed page of the three that changed.
+    let searches = sim.request_log().iter().filter(|r| r.path.contains("/search")).count();
+    assert_eq!(searches, 2, "{:?}", sim.request_log());
+}

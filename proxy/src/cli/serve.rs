@@ -113,6 +113,9 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         .collect();
     let mut config = Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams);
     config.server.addr = local.to_string();
+    // Simulated days pass in minutes, and each has its own budget; live
+    // webhooks add follow-ups. The default budget is for real sites.
+    config.sync.daily_budget = 10_000;
     let credentials = Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") };
     let data = match &args.data {
         Some(data) => data.clone(),
@@ -154,7 +157,7 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         )?;
         out.flush()?;
     }
-    axum::serve(listener, crate::router(state))
+    axum::serve(listener, crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             let _ = stop_tx.send(true);

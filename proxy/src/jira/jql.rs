@@ -63,6 +63,17 @@ pub fn key_in(keys: &[String]) -> String {
     format!("key in ({})", quoted.join(", "))
 }
 
+/// `id in (10001, 10002)` for numeric issue ids (stable across project
+/// moves, and always present even in ids-only pages); others are dropped.
+pub fn id_in(ids: &[String]) -> Option<String> {
+    let valid: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !id.is_empty() && id.chars().all(|ch| ch.is_ascii_digit()))
+        .collect();
+    (!valid.is_empty()).then(|| format!("id in ({})", valid.join(", ")))
+}
+
 /// Checks configured team JQL: non-empty, balanced, no ORDER BY.
 pub fn check_team_jql(jql: &str) -> Result<(), JqlError> {
     if jql.trim().is_empty() {
@@ -185,6 +196,13 @@ mod tests {
             key_in(&["A-1".into(), "bad\"key".into(), "B-2".into()]),
             "key in (\"A-1\", \"B-2\")"
         );
+    }
+
+    #[test]
+    fn ids_are_numeric_or_dropped() {
+        assert_eq!(id_in(&["10001".into(), "x) OR (1=1".into(), "7".into()]), Some("id in (10001, 7)".into()));
+        assert_eq!(id_in(&["ALPHA-1".into()]), None);
+        assert_eq!(id_in(&[]), None);
     }
 
     #[test]
