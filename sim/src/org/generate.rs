@@ -480,9 +480,11 @@ fn work_item(
     // starts during the next sprint; incidents and a share of urgent work start
     // within days, which is what shows up as scope added mid-sprint.
     let next_sprint = own_sprints.iter().map(|&s| &sprints[s]).find(|s| s.start > created);
-    let planned = !incident && issue.priority > 1 && rng.chance(0.8);
+    // Teams commit to a little more than they finish: planned work starts
+    // through the whole sprint, and what starts late carries over.
+    let planned = !incident && rng.chance(if issue.priority > 1 { 0.92 } else { 0.6 });
     let start = match next_sprint {
-        Some(s) if planned => s.start + days(rng.range(0.05, 9.0)),
+        Some(s) if planned => s.start + days(rng.range(0.05, 12.5)),
         _ => {
             let wait = if incident { rng.exponential(0.05) } else { rng.log_normal(2.0, 1.0) };
             created + days(wait.max(0.01))
