@@ -7,6 +7,30 @@
 //!
 //! Start one on a listener you bound yourself, so tests need no sleeps:
 //! `director_sim::start(SimOptions::default(), TcpListener::bind("127.0.0.1:0").await?)`.
+//!
+//! What it serves (Cloud unless noted; `/rest/api/2`, `/3` and `latest` alike):
+//! - `GET|POST /rest/api/3/search/jql`: token pages (`nextPageToken` absent on
+//!   the last page, `isLast`, no `total`), default `fields=id`, `*all`,
+//!   `*navigable`, lists and `-field`, `expand=changelog` (40 newest histories
+//!   with the true `total`), `maxResults` 50 by default, capped at 5000 for ids
+//!   and 100 otherwise; 400 with JIRA's message for unbounded or unsupported JQL
+//!   (`jql` says which clauses are understood). Tokens expire after 7 days.
+//! - `/rest/api/{2,3}/search`: 410 with Atlassian's body on Cloud; the
+//!   `startAt`/`total` search on Data Center (changelog up to 100 histories).
+//! - `GET /issue/{key}`, `GET /issue/{key}/changelog` (oldest first, pages of at
+//!   most 100), `POST /changelog/bulkfetch`, `/field`, `/myself`, `/serverInfo`,
+//!   `/status`, `/priority`, `/project`, `POST /search/approximate-count`.
+//! - `/rest/agile/1.0/board[/{id}[/configuration|/sprint|/issue|/sprint/{id}/issue]]`,
+//!   `/rest/agile/1.0/sprint/{id}[/issue]`, and Greenhopper's
+//!   `rapid/charts/sprintreport` and `rapid/charts/velocity`, computed from changelogs.
+//!
+//! Data Center differs where JIRA does: `Bearer <PAT>` auth, no `/rest/api/3`,
+//! no enhanced search or changelog endpoints, the Sprint field in its legacy
+//! string form, users with `name`/`key`, the Epic Link field instead of `parent`.
+//!
+//! As in JIRA, `key in (...)` naming an issue that does not exist (for example a
+//! deleted one) is a 400, and a few changelog entries (workflow migrations) do
+//! not move `updated`.
 
 mod faults;
 mod jql;
