@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::sync::mpsc;
 
-use crate::org::{Change, Mutation, Org, SprintState, DONE, IN_PROGRESS, IN_REVIEW, TODO};
+use crate::org::{Change, Mutation, Org, SprintState, BLOCKED, DONE, IN_PROGRESS, IN_REVIEW, TODO};
 use crate::random::Rng;
 use crate::render::{Ctx, FieldSelection};
 use crate::site::Site;
@@ -126,6 +126,13 @@ pub(crate) fn step(org: &mut Org, rng: &mut Rng, now: DateTime<Utc>, days: f64) 
             let idx = *rng.pick(&open);
             if let Some(p) = org.issues[idx].points {
                 out.push(org.estimate(idx, if p >= 5.0 { p + 3.0 } else { p + 1.0 }, now));
+            }
+        }
+        if poisson(rng, 0.15, days) > 0 {
+            let idx = *rng.pick(&open);
+            let on = !org.issues[idx].flagged;
+            if org.issues[idx].status != BLOCKED {
+                out.push(org.flag(idx, on, now));
             }
         }
         if poisson(rng, 0.1, days) > 0 {

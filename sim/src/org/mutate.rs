@@ -121,6 +121,13 @@ impl Org {
         Mutation::Updated { issue, history }
     }
 
+    /// Raises or clears the Flagged impediment without a status change.
+    pub(crate) fn flag(&mut self, issue: usize, on: bool, at: DateTime<Utc>) -> Mutation {
+        let author = self.actor(issue);
+        let history = self.record(issue, at, author, vec![Change::Flagged { on }]);
+        Mutation::Updated { issue, history }
+    }
+
     /// Changes the story points of an issue.
     pub(crate) fn estimate(&mut self, issue: usize, points: f64, at: DateTime<Utc>) -> Mutation {
         let from = self.issues[issue].points;
@@ -151,6 +158,11 @@ impl Org {
         issue.rank = self.issues.len() as u64 * 16;
         if incident {
             issue.labels.push("incident");
+        }
+        for (label, p) in [("security", 0.03), ("compliance", 0.02), ("exec-blocker", 0.01)] {
+            if rng.chance(p) {
+                issue.labels.push(label);
+            }
         }
         let idx = self.issues.len();
         self.by_key.insert(issue.key.clone(), idx);
