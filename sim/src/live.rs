@@ -223,7 +223,15 @@ async fn deliver(client: &reqwest::Client, url: &str, body: &[u8], id: &str, sec
 
 /// The webhook body for a change; `None` when there is nothing to say.
 pub(crate) fn payload(site: &Site, org: &Org, m: &Mutation) -> Option<Value> {
-    let c = Ctx { org, base: &site.base_url, tz: site.tz, api: 2, flavor: site.flavor() };
+    let plain = Ctx {
+        org,
+        base: &site.base_url,
+        tz: site.tz,
+        api: 2,
+        flavor: site.flavor(),
+        catalog: None,
+    };
+    let c = Ctx { catalog: Some(site.catalog.parts(plain)), ..plain };
     let all = FieldSelection::parse(&["*all"], "*all");
     let timestamp = site.clock.now().timestamp_millis();
     let issue_body = |n: usize| {

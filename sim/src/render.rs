@@ -23,6 +23,46 @@ pub(crate) struct Ctx<'a> {
     /// REST API version in `self` links and the description format (2 or 3).
     pub(crate) api: u8,
     pub(crate) flavor: Flavor,
+    /// Pre-rendered constant parts; `None` renders everything afresh.
+    pub(crate) catalog: Option<&'a Parts>,
+}
+
+/// JSON that never changes once the organisation exists (people, statuses,
+/// priorities, issue types, projects), rendered once per API version: most of
+/// a search page's bytes are these, repeated.
+#[derive(Debug, Default)]
+pub(crate) struct Catalog {
+    v2: std::sync::OnceLock<Parts>,
+    v3: std::sync::OnceLock<Parts>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Parts {
+    users: Vec<Value>,
+    statuses: Vec<Value>,
+    priorities: Vec<Value>,
+    kinds: Vec<(Kind, Value)>,
+    projects: Vec<Value>,
+}
+
+impl Catalog {
+    /// The parts for `ctx`'s API version, rendering them on first use.
+    pub(crate) fn parts(&self, ctx: Ctx<'_>) -> &Parts {
+        let cell = if ctx.api == 2 { &self.v2 } else { &self.v3 };
+        cell.get_or_init(|| {
+            let c = Ctx { catalog: None, ..ctx };
+            Parts {
+                users: (0..c.org.users.len() as u32).map(|u| c.user(u)).collect(),
+                statuses: (0..STATUSES.len() as u8).map(|n| c.status(n)).collect(),
+                priorities: (0..PRIORITIES.len() as u8).map(|n| c.priority(n)).collect(),
+                kinds: [Kind::Story, Kind::Task, Kind::Bug, Kind::Incident, Kind::Epic]
+                    .into_iter()
+                    .map(|k| (k, c.issue_type(k)))
+                    .collect(),
+                projects: (0..c.org.teams.len()).map(|t| c.project(t)).collect(),
+            }
+        })
+    }
 }
 
 /// `2024-01-15T10:30:00.000+0000`, in `tz`.
@@ -86,6 +126,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn user(&self, idx: u32) -> Value {
+        if let Some(v) = self.catalog.and_then(|c| c.users.get(idx as usize)) {
+            return v.clone();
+        }
         let Some(u) = self.org.users.get(idx as usize) else { return Value::Null };
         self.user_value(u)
     }
@@ -117,6 +160,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn status(&self, idx: u8) -> Value {
+        if let Some(v) = self.catalog.and_then(|c| c.statuses.get(idx as usize)) {
+            return v.clone();
+        }
         let s = STATUSES[idx as usize];
         json!({
             "self": self.api_url(&format!("status/{}", s.id)),
@@ -135,6 +181,9 @@ impl Ctx<'_> {
     }
 
     fn priority(&self, idx: u8) -> Value {
+        if let Some(v) = self.catalog.and_then(|c| c.priorities.get(idx as usize)) {
+            return v.clone();
+        }
         let (id, name) = PRIORITIES[idx as usize];
         json!({
             "self": self.api_url(&format!("priority/{id}")),
@@ -145,6 +194,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn issue_type(&self, kind: Kind) -> Value {
+        if let Some((_, v)) = self.catalog.and_then(|c| c.kinds.iter().find(|(k, _)| *k == kind)) {
+            return v.clone();
+        }
         json!({
             "self": self.api_url(&format!("issuetype/{}", kind.id())),
             "id": kind.id(),
@@ -158,6 +210,9 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn project(&self, team: usize) -> Value {
+        if let Some(v) = self.catalog.and_then(|c| c.projects.get(team)) {
+            return v.clone();
+        }
         let t = &self.org.teams[team];
         let avatar = |size: &str| {
             format!(

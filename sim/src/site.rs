@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::faults::Faults;
 use crate::org::{self, Mutation, Org};
+use crate::render::Catalog;
 use crate::{Flavor, SimOptions};
 
 /// One served request, for tests to assert on.
@@ -63,6 +64,7 @@ pub(crate) struct Site {
     pub(crate) events: Mutex<Option<mpsc::UnboundedSender<Mutation>>>,
     /// Recent search results: (query, org version, minute of `now`, sorted issue indices).
     pub(crate) search_cache: Mutex<Vec<CachedSearch>>,
+    pub(crate) catalog: Catalog,
 }
 
 impl Site {
@@ -88,6 +90,7 @@ impl Site {
             request_counter: AtomicU64::new(0),
             events: Mutex::new(None),
             search_cache: Mutex::new(Vec::new()),
+            catalog: Catalog::default(),
             options,
         })
     }

@@ -103,7 +103,9 @@ pub(crate) fn api_version(path: &str) -> u8 {
 
 /// A renderer for this site and request.
 pub(crate) fn ctx<'a>(site: &'a Site, org: &'a crate::org::Org, api: u8) -> Ctx<'a> {
-    Ctx { org, base: &site.base_url, tz: site.tz, api, flavor: site.flavor() }
+    let plain =
+        Ctx { org, base: &site.base_url, tz: site.tz, api, flavor: site.flavor(), catalog: None };
+    Ctx { catalog: Some(site.catalog.parts(plain)), ..plain }
 }
 
 /// Who is calling: the email for Cloud basic auth, `"pat"` for a Data Center token.
