@@ -108,6 +108,9 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
         ("a_stopped_server_leaves_cached_data_and_a_stale_banner", |ctx| {
             Box::pin(flows::a_stopped_server_leaves_cached_data_and_a_stale_banner(ctx))
         }),
+        ("the_overview_renders_10k_cached_issues_quickly", |ctx| {
+            Box::pin(flows::the_overview_renders_10k_cached_issues_quickly(ctx))
+        }),
     ];
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
     let (mut passed, mut failed) = (0, 0);

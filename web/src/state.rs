@@ -26,6 +26,9 @@ use crate::snapshot::Snapshot;
 /// keeps saying there is more.
 const MAX_DELTA_PAGES: usize = 1000;
 
+/// How long events wait to be fetched together.
+const EVENT_COALESCE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Where the page is in its start-up and refresh cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -63,6 +66,10 @@ pub struct DataCtx {
     pub risk: Memo<Arc<RiskReport>>,
     /// The proxy's open alerts, updated live from the event stream.
     pub alerts: RwSignal<Vec<Alert>>,
+    /// False until cached data first reached the screen: pages show counts
+    /// first and run costlier analytics (risk) only after that paint.
+    pub analytics_ready: RwSignal<bool>,
+    refresh_pending: StoredValue<bool, LocalStorage>,
     cache: StoredValue<Option<Cache>, LocalStorage>,
     syncing: StoredValue<bool, LocalStorage>,
     sync_again: StoredValue<bool, LocalStorage>,
@@ -127,6 +134,8 @@ impl DataCtx {
             dataset,
             risk,
             alerts: RwSignal::new(Vec::new()),
+            analytics_ready: RwSignal::new(false),
+            refresh_pending: StoredValue::new_local(false),
             cache: StoredValue::new_local(None),
             syncing: StoredValue::new_local(false),
             sync_again: StoredValue::new_local(false),
@@ -159,6 +168,9 @@ impl DataCtx {
             }
         };
         let (snapshot, reset_reason) = cache.load_or_reset().await;
+        if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+            let _ = performance.mark("cd-cache-loaded");
+        }
         if let Some(reason) = reset_reason {
             self.notice
                 .set(Some(format!("local cache was reset and is being refetched ({reason})")));
@@ -169,7 +181,23 @@ impl DataCtx {
         }
         self.cache.set_value(Some(cache));
         self.phase.set(Phase::Refreshing);
-        mark_first_render();
+        mark_first_render(self.analytics_ready);
+    }
+
+    /// Refreshes within a few seconds; events arriving meanwhile share that
+    /// one refresh, so a busy stream does not re-run analytics per event.
+    pub fn refresh_soon(self) {
+        if self.refresh_pending.get_value() {
+            return;
+        }
+        self.refresh_pending.set_value(true);
+        set_timeout(
+            move || {
+                self.refresh_pending.set_value(false);
+                self.refresh();
+            },
+            EVENT_COALESCE,
+        );
     }
 
     /// Asks the proxy for what changed; coalesces calls made while one runs.
@@ -296,7 +324,7 @@ impl DataCtx {
                 // Progress events only report; the others mean there is
                 // something new to fetch.
                 if kind != "sync_progress" && kind != "sync_started" {
-                    self.refresh();
+                    self.refresh_soon();
                 }
             },
         );
@@ -321,12 +349,16 @@ impl DataCtx {
 
 /// Records when cached data first reached the screen as the performance mark
 /// `cd-first-render`, for the start-up benchmark.
-fn mark_first_render() {
-    let Some(window) = web_sys::window() else { return };
+fn mark_first_render(analytics_ready: RwSignal<bool>) {
+    let Some(window) = web_sys::window() else {
+        analytics_ready.set(true);
+        return;
+    };
     let callback = Closure::once_into_js(move || {
         if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
             let _ = performance.mark("cd-first-render");
         }
+        analytics_ready.set(true);
     });
     let _ = window.request_animation_frame(callback.unchecked_ref());
 }

@@ -118,14 +118,14 @@ pub fn ForecastPage() -> impl IntoView {
                              testid: &'static str| {
         view! {
             <label>
-                <span>{label} ": " <output>{move || scenario.with(|s| get(s))}</output></span>
+                <span>{label} ": " <output>{move || scenario.with(get)}</output></span>
                 <input
                     type="range"
                     min=min
                     max=max
                     step="1"
                     data-testid=testid
-                    prop:value=move || scenario.with(|s| get(s)).to_string()
+                    prop:value=move || scenario.with(get).to_string()
                     on:input=move |ev| {
                         if let Ok(value) = event_target_value(&ev).parse::<i32>() {
                             scenario.update(|s| set(s, value));

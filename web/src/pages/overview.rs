@@ -70,8 +70,8 @@ pub fn Overview() -> impl IntoView {
     let data = use_data();
     let cards = Memo::new(move |_| {
         let now = data.now.get_untracked();
-        let risk = data.risk.get();
-        data.snapshot.with(|snapshot| team_cards(snapshot, &risk, now))
+        let risk = data.analytics_ready.get().then(|| data.risk.get());
+        data.snapshot.with(|snapshot| team_cards(snapshot, risk.as_deref(), now))
     });
     let age_text = move || {
         let now = data.now.get();
@@ -82,7 +82,7 @@ pub fn Overview() -> impl IntoView {
             <h1>"Overview"</h1>
             <Rollup cards=cards/>
             {move || {
-                let risk = data.risk.get();
+                let risk = data.analytics_ready.get().then(|| data.risk.get())?;
                 (!risk.teams.is_empty())
                     .then(|| {
                         let badge = RiskBadge::from_score(&risk.organisation);
@@ -201,7 +201,7 @@ fn Rollup(cards: Memo<Vec<CardData>>) -> impl IntoView {
     }
 }
 
-fn team_cards(snapshot: &Snapshot, risk: &RiskReport, now: DateTime<Utc>) -> Vec<CardData> {
+fn team_cards(snapshot: &Snapshot, risk: Option<&RiskReport>, now: DateTime<Utc>) -> Vec<CardData> {
     snapshot
         .teams
         .iter()
@@ -220,9 +220,7 @@ fn team_cards(snapshot: &Snapshot, risk: &RiskReport, now: DateTime<Utc>) -> Vec
                 }
             }
             let risk = risk
-                .teams
-                .iter()
-                .find(|entry| entry.team == team.id)
+                .and_then(|risk| risk.teams.iter().find(|entry| entry.team == team.id))
                 .map(|entry| RiskBadge::from_score(&entry.risk));
             CardData {
                 name: team.id.0.clone(),

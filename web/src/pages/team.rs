@@ -1,12 +1,15 @@
 //! `/team/<name>`: one team's numbers, weekly throughput, and the lists a
 //! director acts on: open P0/P1, blocked or flagged, overdue, oldest in progress.
 
-use chrono::{DateTime, Utc};
-use director_core::model::{Issue, Priority, StatusCategory};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use director_core::flow::{self, DateRange, FlowOptions, Workflow};
+use director_core::model::{Dataset, Issue, Priority, StatusCategory};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::charts::bar_chart::{Bar, BarChart};
+use crate::components::charts::cfd_chart::CfdChart;
+use crate::components::charts::scatter_chart::{Point, RefLine, ScatterChart};
 use crate::route::{decode_segment, Page};
 use crate::snapshot::{Snapshot, TeamCounts};
 use crate::state::use_data;
@@ -34,6 +37,21 @@ struct TeamView {
     oldest_wip: Vec<ListItem>,
 }
 
+/// Days of completed work on the cycle-time chart.
+const CYCLE_DAYS: u64 = 90;
+/// Days on the cumulative flow diagram.
+const CFD_DAYS: u64 = 60;
+
+/// The flow charts of one team, computed by `director_core::flow`.
+#[derive(Debug, Clone, PartialEq)]
+struct FlowCharts {
+    cycle_points: Vec<Point>,
+    cycle_lines: Vec<RefLine>,
+    stages: Vec<String>,
+    cfd: Vec<Vec<f64>>,
+    aging_points: Vec<Point>,
+}
+
 /// The team page.
 #[component]
 pub fn TeamPage() -> impl IntoView {
@@ -48,6 +66,41 @@ pub fn TeamPage() -> impl IntoView {
         let now = data.now.get_untracked();
         data.snapshot.with(|snapshot| build(snapshot, &name, now))
     });
+    let charts = Memo::new(move |_| {
+        let name = name();
+        let dataset = data.dataset.get();
+        flow_charts(&dataset, &name, data.now.get_untracked().date_naive())
+    });
+    let flow_view = move || {
+        charts.get().map(|charts| {
+            let n_stages = charts.stages.len().max(1) as f64;
+            let stage_axis = charts.stages.join(" → ");
+            view! {
+                <h2>"Cycle time of finished work"</h2>
+                <ScatterChart
+                    points=charts.cycle_points.clone()
+                    lines=charts.cycle_lines.clone()
+                    x_domain=(0.0, CYCLE_DAYS as f64)
+                    title="Cycle time in days of items finished in the last 90 days, with the 50th, 85th and 95th percentiles"
+                    x_label=format!("finished over the last {CYCLE_DAYS} days")
+                />
+                <h2>"Work in progress by age"</h2>
+                <ScatterChart
+                    points=charts.aging_points.clone()
+                    lines=charts.cycle_lines.clone()
+                    x_domain=(-0.5, n_stages - 0.5)
+                    title="Age in days of each item in progress, by stage, against past cycle times"
+                    x_label=stage_axis
+                />
+                <h2>"Cumulative flow"</h2>
+                <CfdChart
+                    stages=charts.stages.clone()
+                    cumulative=charts.cfd.clone()
+                    title=format!("Cumulative flow over the last {CFD_DAYS} days")
+                />
+            }
+        })
+    };
     view! {
         <section class="team">
             {move || match team_view.get() {
@@ -85,6 +138,7 @@ pub fn TeamPage() -> impl IntoView {
                         </dl>
                         <h2>"Throughput per week"</h2>
                         <BarChart bars=weekly title=format!("{} items done per week", team.name)/>
+                        {flow_view}
                         <IssueList title="Open P0/P1" items=team.high_open.clone()/>
                         <IssueList title="Blocked or flagged" items=team.blocked.clone()/>
                         <IssueList title="Overdue" items=team.overdue.clone()/>
@@ -178,7 +232,7 @@ fn build(snapshot: &Snapshot, name: &str, now: DateTime<Utc>) -> Option<TeamView
         .filter(|issue| issue.category == StatusCategory::InProgress)
         .map(|issue| (*issue, in_progress_since(issue).map_or(0, |since| (now - since).num_days())))
         .collect();
-    wip.sort_by(|a, b| b.1.cmp(&a.1));
+    wip.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     let oldest_wip = wip
         .into_iter()
         .take(LIST_LIMIT)
@@ -204,4 +258,49 @@ fn in_progress_since(issue: &Issue) -> Option<DateTime<Utc>> {
         .find(|change| change.to == issue.status)
         .map(|change| change.at)
         .or(Some(issue.created))
+}
+
+fn flow_charts(dataset: &Dataset, name: &str, today: NaiveDate) -> Option<FlowCharts> {
+    let team = dataset.teams.iter().find(|team| team.id.0.eq_ignore_ascii_case(name))?;
+    let issues: Vec<Issue> = dataset.team_issues(&team.id).cloned().collect();
+    let workflow = Workflow::from_categories(&dataset.statuses);
+    let options = FlowOptions::default();
+    let flows = flow::flows(&issues, &workflow, &options);
+    let cycle_start = today.checked_sub_days(Days::new(CYCLE_DAYS))?;
+    let cycle_points = flows
+        .iter()
+        .filter_map(|item| {
+            let completed = item.completed.filter(|day| *day >= cycle_start)?;
+            let days = flow::cycle_time_days(item, options.convention)?;
+            Some(Point {
+                x: (completed - cycle_start).num_days() as f64,
+                y: days as f64,
+                label: format!("{}: {days} d, done {completed}", item.key),
+            })
+        })
+        .collect();
+    let summary = flow::cycle_time_percentiles(&issues, &workflow, &options);
+    let cycle_lines = [("50%", summary.p50), ("85%", summary.p85), ("95%", summary.p95)]
+        .into_iter()
+        .filter_map(|(level, value)| {
+            value.map(|days| RefLine { label: format!("{level}: {days:.0} d"), y: days })
+        })
+        .collect();
+    let stages: Vec<String> = workflow.stage_names().map(str::to_owned).collect();
+    let range = DateRange::new(today.checked_sub_days(Days::new(CFD_DAYS - 1))?, today)?;
+    let days = flow::cumulative_flow(&flows, &workflow, range);
+    let cfd = (0..stages.len())
+        .map(|stage| {
+            days.iter().map(|day| f64::from(day.counts.get(stage).copied().unwrap_or(0))).collect()
+        })
+        .collect();
+    let aging_points = flow::aging_wip_from_flows(&flows, &workflow, &options, today, &summary)
+        .into_iter()
+        .map(|item| Point {
+            x: stages.iter().position(|stage| *stage == item.stage).unwrap_or(0) as f64,
+            y: item.age_days as f64,
+            label: format!("{}: {} d in {}", item.key, item.age_days, item.stage),
+        })
+        .collect();
+    Some(FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points })
 }

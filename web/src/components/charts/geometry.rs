@@ -134,6 +134,66 @@ pub fn histogram(values: &[f64], n_bins: usize) -> Vec<Bin> {
     res
 }
 
+/// Maps data points onto the plot area of `width` × `height` inside
+/// `margins`, for x in `x_domain` and y in `y_domain` (y grows upwards).
+pub fn scatter(
+    points: &[(f64, f64)],
+    x_domain: (f64, f64),
+    y_domain: (f64, f64),
+    width: f64,
+    height: f64,
+    margins: Margins,
+) -> Vec<(f64, f64)> {
+    let x = LinearScale::new(x_domain, (margins.left, width - margins.right));
+    let y = LinearScale::new(y_domain, (height - margins.bottom, margins.top));
+    points.iter().map(|(px, py)| (x.map(*px), y.map(*py))).collect()
+}
+
+/// Closed SVG paths of a cumulative-flow chart. `cumulative[stage][day]`
+/// counts items that reached `stage` or a later one by `day`, so each
+/// stage's band lies between its own line and the next stage's (the last
+/// stage's between its line and zero). One path per stage, in stage order.
+pub fn cumulative_bands(
+    cumulative: &[Vec<f64>],
+    width: f64,
+    height: f64,
+    margins: Margins,
+    y_max: f64,
+) -> Vec<String> {
+    let n_days = cumulative.first().map_or(0, Vec::len);
+    if n_days == 0 {
+        return Vec::new();
+    }
+    let x =
+        LinearScale::new((0.0, (n_days.max(2) - 1) as f64), (margins.left, width - margins.right));
+    let y = LinearScale::new(
+        (0.0, if y_max > 0.0 { y_max } else { 1.0 }),
+        (height - margins.bottom, margins.top),
+    );
+    let zero = vec![0.0; n_days];
+    (0..cumulative.len())
+        .map(|stage| {
+            let upper = &cumulative[stage];
+            let lower = cumulative.get(stage + 1).unwrap_or(&zero);
+            let mut points: Vec<(f64, f64)> = upper
+                .iter()
+                .enumerate()
+                .map(|(day, value)| (x.map(day as f64), y.map(*value)))
+                .collect();
+            points.extend(
+                lower
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(day, value)| (x.map(day as f64), y.map(*value))),
+            );
+            let mut path = polyline(&points);
+            path.push_str(" Z");
+            path
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +233,25 @@ mod tests {
         assert_eq!(bins[2].count, 1);
         assert_eq!(bins[0].start, 1.0);
         assert_eq!(bins[2].end, 10.0);
+    }
+
+    #[test]
+    fn scatter_puts_the_domain_corners_on_the_plot_corners() {
+        let margins = Margins { top: 5.0, right: 5.0, bottom: 10.0, left: 20.0 };
+        let points =
+            scatter(&[(0.0, 0.0), (10.0, 4.0)], (0.0, 10.0), (0.0, 4.0), 120.0, 60.0, margins);
+        assert_eq!(points, vec![(20.0, 50.0), (115.0, 5.0)]);
+    }
+
+    #[test]
+    fn cumulative_bands_stack_each_stage_on_the_next() {
+        // Two stages over two days: 4 then 6 items started, 1 then 3 done.
+        let bands =
+            cumulative_bands(&[vec![4.0, 6.0], vec![1.0, 3.0]], 10.0, 6.0, Margins::NONE, 6.0);
+        assert_eq!(bands.len(), 2);
+        assert_eq!(bands[0], "M0.0 2.0 L10.0 0.0 L10.0 3.0 L0.0 5.0 Z");
+        assert_eq!(bands[1], "M0.0 5.0 L10.0 3.0 L10.0 6.0 L0.0 6.0 Z");
+        assert!(cumulative_bands(&[], 10.0, 6.0, Margins::NONE, 1.0).is_empty());
     }
 
     #[test]

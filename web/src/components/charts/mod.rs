@@ -8,6 +8,10 @@ pub mod scale;
 #[cfg(target_arch = "wasm32")]
 pub mod bar_chart;
 #[cfg(target_arch = "wasm32")]
+pub mod cfd_chart;
+#[cfg(target_arch = "wasm32")]
+pub mod scatter_chart;
+#[cfg(target_arch = "wasm32")]
 pub mod sparkline;
 
 /// Colour-blind-safe palette (Okabe–Ito), in the order series use it.
