@@ -146,6 +146,12 @@ impl Workflow {
                 }
             }
         }
+        // Exact spellings too, so the common lookup needs no lowercase copy.
+        for (i, stage) in stages.iter().enumerate() {
+            for status in &stage.statuses {
+                lookup.entry(status.clone()).or_insert(i);
+            }
+        }
         let last = stages.len() - 1;
         let done = done.unwrap_or(last);
         let start = start.unwrap_or(if done >= 2 { 1 } else { 0 });
@@ -183,6 +189,7 @@ impl Workflow {
         for (i, stage) in stages.iter().enumerate() {
             for s in &stage.statuses {
                 lookup.entry(s.to_lowercase()).or_insert(i);
+                lookup.entry(s.clone()).or_insert(i);
             }
         }
         Workflow {
