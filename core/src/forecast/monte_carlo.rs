@@ -228,15 +228,19 @@ fn when_days_from<S: BlockSource>(
                 day += 4;
                 continue;
             }
-            // The target is reached inside this block: find the day.
-            let mut finish = day;
-            for count in source.days(handle) {
-                finish += 1;
-                done += u64::from(count);
-                if done >= target {
-                    break;
-                }
-            }
+            // The target is reached inside this block: the finishing day is
+            // one past the days whose running total is still short of it
+            // (counted without branches: which day it is is unpredictable).
+            let [first, second, third, _] = source.days(handle);
+            let needed = target - done;
+            let after_first = u64::from(first);
+            let after_second = after_first + u64::from(second);
+            let after_third = after_second + u64::from(third);
+            let finish = day
+                + 1
+                + u32::from(after_first < needed)
+                + u32::from(after_second < needed)
+                + u32::from(after_third < needed);
             break Some(finish);
         };
         match finished_on {
