@@ -163,6 +163,10 @@ async fn emit(site: Arc<Site>, mut rx: mpsc::UnboundedReceiver<Mutation>, option
     let client =
         reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
     let mut counter: u64 = 0;
+    // Identifiers must stay unique across restarts, since receivers dedupe on them durably.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
     while let Some(m) = rx.recv().await {
         let Some(url) = options.webhook_url.as_deref() else { continue };
         let body = {
@@ -171,7 +175,7 @@ async fn emit(site: Arc<Site>, mut rx: mpsc::UnboundedReceiver<Mutation>, option
         };
         let Some(body) = body else { continue };
         counter += 1;
-        let id = format!("{}-{counter}", site.options.seed);
+        let id = format!("{run:x}-{counter}");
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         deliver(&client, url, &bytes, &id, options.webhook_secret.as_deref()).await;
     }
