@@ -113,6 +113,9 @@ fn main() {
     let (when_ms, when_min, forecast) =
         time(runs, || when(&throughput, settings.items, start, None, &options));
     if settings.json {
+        let exact = ForecastOptions { method: Method::Exact, ..options };
+        let (exact_ms, _, exact_forecast) =
+            time(runs, || when(&throughput, settings.items, start, None, &exact));
         println!(
             "{}",
             serde_json::json!({
@@ -128,6 +131,8 @@ fn main() {
                 "median_ms": when_ms,
                 "min_ms": when_min,
                 "runs": runs,
+                "exact_median_ms": exact_ms,
+                "exact_days": [exact_forecast.days.p50, exact_forecast.days.p85, exact_forecast.days.p95],
             })
         );
         return;
