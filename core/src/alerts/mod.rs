@@ -589,7 +589,18 @@ pub fn evaluate(
     now: DateTime<Utc>,
     opts: &AlertOptions,
 ) -> AlertUpdate {
-    let ix = Index::new(dataset, &opts.blocked_statuses);
+    let ix = Index::new(dataset, &opts.blocked_statuses, signals::horizon(now));
+    evaluate_in(&ix, state, events, now, opts)
+}
+
+/// [`evaluate`] on a prepared index (the summary shares one with risk).
+pub(crate) fn evaluate_in(
+    ix: &Index<'_>,
+    state: &AlertState,
+    events: &[Event],
+    now: DateTime<Utc>,
+    opts: &AlertOptions,
+) -> AlertUpdate {
     let mut conditions = dataset_conditions(&ix, now, opts);
     conditions.extend(event_conditions(&ix, events, now, opts));
     let previous: HashMap<&AlertId, &Alert> = state.alerts.iter().map(|a| (&a.id, a)).collect();

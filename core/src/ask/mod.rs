@@ -185,7 +185,7 @@ pub fn ask_with_options(
     opts: &AskOptions,
 ) -> Answer {
     let words = fuzzy::words(question);
-    let ix = Index::new(dataset, &opts.risk.blocked_statuses);
+    let ix = Index::new(dataset, &opts.risk.blocked_statuses, signals::horizon(as_of));
     let intent = intent_of(&words);
     let (subject, missing) = subject_of(&ix, &words, intent);
     if let Some(name) = missing {
@@ -215,7 +215,7 @@ pub fn ask_with_options(
         }
     };
     let subject = subject.unwrap_or(Subject::Organisation);
-    let report = risk::risk_report(dataset, as_of, &opts.risk);
+    let report = risk::report_in(&ix, as_of, &opts.risk);
     let ctx = Context { ix: &ix, report: &report, as_of, opts };
     let (text, issues) = match intent {
         Intent::Status => ctx.status(&subject),
@@ -572,7 +572,7 @@ impl Context<'_> {
             Subject::Team(team) => risk::team_risk(dataset, team, week_ago, &self.opts.risk)?,
             Subject::Epic(key) => risk::epic_risk(dataset, key, week_ago, &self.opts.risk)?,
             Subject::Organisation => {
-                risk::risk_report(dataset, week_ago, &self.opts.risk).organisation
+                risk::report_in(self.ix, week_ago, &self.opts.risk).organisation
             }
         };
         let mut moves: Vec<(FactorKind, i64)> = now

@@ -81,8 +81,7 @@ pub(crate) fn observe(
     t: DateTime<Utc>,
     cfg: &RiskConfig,
 ) -> Vec<Signal> {
-    let open: Vec<usize> =
-        scope.issues.iter().copied().filter(|&i| ix.is_open_at(ix.issue(i), t)).collect();
+    let open = ix.open_list(scope.issues, t);
     let [completion, creep, carry] = if scope.epic.is_some() {
         no_sprint("Sprint factors apply to teams, not to epics.")
     } else {
@@ -447,15 +446,12 @@ pub(crate) fn epic_samples(
 ) -> Vec<f64> {
     let own = ix.daily_throughput(children, t, SAMPLE_DAYS);
     if own.iter().sum::<u32>() >= 2 {
-        return own.into_iter().map(f64::from).collect();
+        return own.iter().map(|&n| f64::from(n)).collect();
     }
-    let team_open = team_issues.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count().max(1);
+    let team_open = ix.open_count(team_issues, t).max(1);
     let epic_open = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
     let share = (epic_open as f64 / team_open as f64).min(1.0);
-    ix.daily_throughput(team_issues, t, SAMPLE_DAYS)
-        .into_iter()
-        .map(|n| f64::from(n) * share)
-        .collect()
+    ix.daily_throughput(team_issues, t, SAMPLE_DAYS).iter().map(|&n| f64::from(n) * share).collect()
 }
 
 fn deadline(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {

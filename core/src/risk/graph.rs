@@ -100,7 +100,7 @@ pub fn dependency_graph(
     as_of: DateTime<Utc>,
     cfg: &RiskConfig,
 ) -> DependencyGraph {
-    let ix = Index::new(dataset, &cfg.blocked_statuses);
+    let ix = Index::new(dataset, &cfg.blocked_statuses, super::signals::horizon(as_of));
     dependency_graph_in(&ix, as_of, cfg)
 }
 

@@ -588,7 +588,14 @@ fn epic_signals(
 /// Risk of every team, every open epic and the organisation as of `as_of`,
 /// with the trend against `as_of − 7 days` and the dependency graph.
 pub fn risk_report(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) -> RiskReport {
-    let ix = Index::new(dataset, &cfg.blocked_statuses);
+    let ix = Index::new(dataset, &cfg.blocked_statuses, signals::horizon(as_of));
+    report_in(&ix, as_of, cfg)
+}
+
+/// [`risk_report`] on a prepared index (shared with the summary and alerts).
+pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) -> RiskReport {
+    let ix = ix;
+    let dataset = ix.dataset;
     let week_ago = as_of - Duration::days(7);
     let now = observe_all(&ix, as_of, cfg);
     let before = observe_all(&ix, week_ago, cfg);
@@ -635,7 +642,7 @@ pub fn team_risk(
     as_of: DateTime<Utc>,
     cfg: &RiskConfig,
 ) -> Option<RiskScore> {
-    let ix = Index::new(dataset, &cfg.blocked_statuses);
+    let ix = Index::new(dataset, &cfg.blocked_statuses, signals::horizon(as_of));
     let issues = ix.by_team.get(team)?;
     let observe = |t| {
         let scope = Scope { issues, team_issues: issues, team: Some(team), epic: None };
@@ -653,7 +660,7 @@ pub fn epic_risk(
     as_of: DateTime<Utc>,
     cfg: &RiskConfig,
 ) -> Option<RiskScore> {
-    let ix = Index::new(dataset, &cfg.blocked_statuses);
+    let ix = Index::new(dataset, &cfg.blocked_statuses, signals::horizon(as_of));
     let idx = *ix.by_key.get(epic.as_str())?;
     if !signals::is_epic(ix.issue(idx)) {
         return None;

@@ -11,7 +11,10 @@
 //! One [`Index`] is built per call and shared by every rule, so the large
 //! organisation (100k issues) is walked a handful of times, never per lookup.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -23,52 +26,247 @@ pub(crate) const HISTORY_DAYS: i64 = 90;
 /// Days of daily throughput samples used for completion odds.
 pub(crate) const SAMPLE_DAYS: i64 = 42;
 
+/// How far before the earliest instant a computation looks: a week for the
+/// trend, five weeks of throughput before a report's week, and the cycle-time
+/// history. Issues settled before this cannot change an answer.
+pub(crate) fn horizon(earliest: DateTime<Utc>) -> DateTime<Utc> {
+    earliest - Duration::days(7 + 35 + HISTORY_DAYS)
+}
+
 /// Lookups shared by every rule of one evaluation.
 #[derive(Debug)]
 pub(crate) struct Index<'a> {
     pub(crate) dataset: &'a Dataset,
-    pub(crate) by_key: HashMap<&'a str, usize>,
+    pub(crate) by_key: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
     /// Team → indices of its issues (epics excluded), teams in dataset order then by name.
     pub(crate) by_team: BTreeMap<TeamId, Vec<usize>>,
     /// Epic key → indices of its children.
-    pub(crate) children: HashMap<&'a str, Vec<usize>>,
+    pub(crate) children: HashMap<&'a str, Vec<usize>, BuildHasherDefault<Fnv>>,
     /// Indices of epics.
     pub(crate) epics: Vec<usize>,
     /// Status names that mean "blocked", lower-cased.
     blocked_statuses: Vec<String>,
+    /// Cycle times and daily throughput per (issue list, instant), so the
+    /// epics of one team do not rescan the team's history each.
+    cycle_cache: RefCell<HashMap<(usize, usize, i64), Rc<Vec<f64>>>>,
+    throughput_cache: RefCell<HashMap<(usize, usize, i64, i64), Rc<Vec<u32>>>>,
+    open_cache: RefCell<HashMap<(usize, usize, i64), Rc<Vec<usize>>>>,
+    /// Sprint → the relevant issues that were ever in it, ascending.
+    in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
+    sprint_cache: RefCell<HashMap<(usize, usize, i64), Option<SprintOdds<'a>>>>,
+    /// Status histories as categories, flat, for the issues that can still
+    /// matter (`spans[idx]` is a range of `steps`; empty for settled issues):
+    /// the hot questions then compare no strings.
+    steps: Vec<Step>,
+    spans: Vec<(u32, u32)>,
+    /// Per issue, what holds from its last status change on: most questions
+    /// are about instants after it, and this answers them from one small
+    /// array instead of the issue's histories.
+    facts: Vec<Fact>,
+}
+
+/// The final state of an issue and since when it holds.
+#[derive(Debug, Clone, Copy)]
+struct Fact {
+    created: DateTime<Utc>,
+    /// Last status change (or creation).
+    settled: DateTime<Utc>,
+    category: StatusCategory,
+    /// When it was finished, if its final category is Done.
+    finished: Option<DateTime<Utc>>,
+}
+
+fn fact_of(issue: &Issue) -> Fact {
+    let settled = issue.status_history.last().map_or(issue.created, |c| c.at);
+    let finished =
+        (issue.category == StatusCategory::Done).then(|| match issue.status_history.last() {
+            Some(change) => change.at,
+            None => issue.resolved.unwrap_or(issue.created),
+        });
+    Fact { created: issue.created, settled, category: issue.category, finished }
+}
+
+/// One status change as the analytics need it.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    at: DateTime<Utc>,
+    category: StatusCategory,
+    blocked: bool,
+}
+
+/// Flattens the status histories of the `relevant` issues into steps: one for
+/// the status at creation, then one per change.
+fn steps_of(
+    dataset: &Dataset,
+    relevant: &[bool],
+    blocked: &[String],
+) -> (Vec<Step>, Vec<(u32, u32)>) {
+    // Few distinct statuses: a short list compared length first beats a map of strings.
+    let mut known: Vec<(&str, StatusCategory, bool)> = Vec::new();
+    let mut lookup = |name: &str| -> (StatusCategory, bool) {
+        if let Some(&(_, category, is_blocked)) =
+            known.iter().find(|(n, ..)| n.len() == name.len() && *n == name)
+        {
+            return (category, is_blocked);
+        }
+        let category = dataset.statuses.get(name).copied().unwrap_or_else(|| guess_category(name));
+        let is_blocked = blocked.iter().any(|b| b.eq_ignore_ascii_case(name));
+        if let Some((stored, _)) = dataset.statuses.get_key_value(name) {
+            known.push((stored.as_str(), category, is_blocked));
+        }
+        (category, is_blocked)
+    };
+    let mut steps = Vec::new();
+    let mut spans = vec![(0u32, 0u32); dataset.issues.len()];
+    for (idx, issue) in dataset.issues.iter().enumerate() {
+        if !relevant[idx] {
+            continue;
+        }
+        let start = steps.len() as u32;
+        let first = match issue.status_history.first() {
+            Some(change) => change.from.as_deref().unwrap_or("To Do"),
+            None => issue.status.as_str(),
+        };
+        let (category, is_blocked) = if issue.status_history.is_empty() {
+            (issue.category, lookup(first).1)
+        } else {
+            lookup(first)
+        };
+        steps.push(Step { at: issue.created, category, blocked: is_blocked });
+        for change in &issue.status_history {
+            let (category, is_blocked) = lookup(&change.to);
+            steps.push(Step { at: change.at, category, blocked: is_blocked });
+        }
+        // The current category is authoritative for the current status.
+        if let Some(last) = steps.last_mut() {
+            last.category = issue.category;
+        }
+        spans[idx] = (start, steps.len() as u32);
+    }
+    (steps, spans)
+}
+
+fn guess_category(status: &str) -> StatusCategory {
+    StatusCategory::from_jira(status).unwrap_or(if status.eq_ignore_ascii_case("done") {
+        StatusCategory::Done
+    } else {
+        StatusCategory::InProgress
+    })
 }
 
 impl<'a> Index<'a> {
-    pub(crate) fn new(dataset: &'a Dataset, blocked_statuses: &[String]) -> Index<'a> {
-        let mut by_key = HashMap::with_capacity(dataset.issues.len());
+    /// The position of `issue` in the dataset, when it is one of its issues
+    /// (all the analytics pass those); by address, so nothing is compared.
+    fn idx_of(&self, issue: &Issue) -> Option<usize> {
+        let base = self.dataset.issues.as_ptr() as usize;
+        let offset = (issue as *const Issue as usize).checked_sub(base)?;
+        let size = std::mem::size_of::<Issue>();
+        let idx = offset / size;
+        (offset % size == 0 && idx < self.dataset.issues.len()).then_some(idx)
+    }
+
+    /// The precomputed steps of `issue`, when it is one of the dataset's relevant issues.
+    fn steps_for(&self, issue: &Issue) -> Option<&[Step]> {
+        let (start, end) = *self.spans.get(self.idx_of(issue)?)?;
+        (end > start).then(|| &self.steps[start as usize..end as usize])
+    }
+
+    /// An index for questions about instants after `horizon`: issues finished
+    /// (for good) before it can change no answer, so the per-team and per-epic
+    /// lists leave them out — most of a year of history.
+    pub(crate) fn new(
+        dataset: &'a Dataset,
+        blocked_statuses: &[String],
+        horizon: DateTime<Utc>,
+    ) -> Index<'a> {
+        let mut by_key =
+            HashMap::with_capacity_and_hasher(dataset.issues.len(), BuildHasherDefault::default());
         let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
         for team in &dataset.teams {
             by_team.entry(team.id.clone()).or_default();
         }
-        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut epics = Vec::new();
+        let mut relevant = vec![false; dataset.issues.len()];
+        let mut current: Option<(&TeamId, Vec<usize>)> = None;
         for (idx, issue) in dataset.issues.iter().enumerate() {
-            by_key.insert(issue.key.as_str(), idx);
             if is_epic(issue) {
+                by_key.insert(issue.key.as_str(), idx);
                 epics.push(idx);
+                relevant[idx] = true;
                 continue;
             }
+            let settled = issue.category == StatusCategory::Done
+                && issue.status_history.last().map_or(issue.created, |c| c.at) < horizon
+                && issue.resolved.is_none_or(|r| r < horizon);
+            // Settled issues are left out of the key index too: as blockers
+            // they are done, and "unknown" and "done long ago" answer alike.
+            if settled {
+                continue;
+            }
+            by_key.insert(issue.key.as_str(), idx);
+            relevant[idx] = true;
             if let Some(team) = &issue.team {
-                by_team.entry(team.clone()).or_default().push(idx);
+                // Exports come sorted by project, so the previous issue's team usually matches.
+                match &mut current {
+                    Some((name, list)) if *name == team => list.push(idx),
+                    _ => {
+                        if let Some((name, list)) = current.take() {
+                            by_team.entry(name.clone()).or_default().extend(list);
+                        }
+                        current = Some((team, vec![idx]));
+                    }
+                }
             }
             if let Some(epic) = issue.epic.as_ref().or(issue.parent.as_ref()) {
                 children.entry(epic.as_str()).or_default().push(idx);
             }
         }
+        if let Some((name, list)) = current.take() {
+            by_team.entry(name.clone()).or_default().extend(list);
+        }
+        // Issue order inside a team is the dataset's, whatever the grouping above did.
+        for list in by_team.values_mut() {
+            list.sort_unstable();
+        }
         // A parent that is not an epic (sub-task parents) is not an epic group.
         children.retain(|key, _| by_key.get(key).is_some_and(|&i| is_epic(&dataset.issues[i])));
+        let blocked_statuses: Vec<String> =
+            blocked_statuses.iter().map(|s| s.to_lowercase()).collect();
+        let (steps, spans) = steps_of(dataset, &relevant, &blocked_statuses);
+        let facts = dataset.issues.iter().map(fact_of).collect();
+        let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
+            HashMap::default();
+        for (idx, issue) in dataset.issues.iter().enumerate() {
+            if !relevant[idx] {
+                continue;
+            }
+            let ever = issue
+                .sprints
+                .iter()
+                .chain(issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to)));
+            for sprint in ever {
+                let list = in_sprint.entry(*sprint).or_default();
+                if list.last() != Some(&idx) && !list.contains(&idx) {
+                    list.push(idx);
+                }
+            }
+        }
         Index {
             dataset,
             by_key,
             by_team,
             children,
             epics,
-            blocked_statuses: blocked_statuses.iter().map(|s| s.to_lowercase()).collect(),
+            blocked_statuses,
+            steps,
+            spans,
+            facts,
+            in_sprint,
+            cycle_cache: RefCell::default(),
+            throughput_cache: RefCell::default(),
+            open_cache: RefCell::default(),
+            sprint_cache: RefCell::default(),
         }
     }
 
@@ -97,6 +295,10 @@ impl<'a> Index<'a> {
         if issue.created > t {
             return None;
         }
+        // Nothing changed after `t`: the current status holds (the usual case).
+        if issue.status_history.last().is_none_or(|c| c.at <= t) {
+            return Some(&issue.status);
+        }
         let mut res: Option<&str> = None;
         for change in &issue.status_history {
             if change.at <= t {
@@ -112,6 +314,23 @@ impl<'a> Index<'a> {
     }
 
     pub(crate) fn category_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<StatusCategory> {
+        if let Some(fact) = self.idx_of(issue).map(|idx| self.facts[idx]) {
+            if fact.created > t {
+                return None;
+            }
+            if fact.settled <= t {
+                return Some(fact.category);
+            }
+        }
+        if issue.created > t {
+            return None;
+        }
+        if issue.status_history.last().is_none_or(|c| c.at <= t) {
+            return Some(issue.category);
+        }
+        if let Some(steps) = self.steps_for(issue) {
+            return steps.iter().rev().find(|s| s.at <= t).map(|s| s.category);
+        }
         let status = self.status_at(issue, t)?;
         if status == issue.status {
             return Some(issue.category);
@@ -124,12 +343,25 @@ impl<'a> Index<'a> {
     }
 
     pub(crate) fn is_blocked_status(&self, status: &str) -> bool {
-        let lower = status.to_lowercase();
-        self.blocked_statuses.iter().any(|b| *b == lower)
+        self.blocked_statuses.iter().any(|b| b.eq_ignore_ascii_case(status))
     }
 
     /// Since when the issue has been blocked (blocked status or flag) at `t`.
     pub(crate) fn blocked_since(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if let Some(steps) = self.steps_for(issue) {
+            if issue.created > t {
+                return None;
+            }
+            let mut since = None;
+            let mut current = steps.iter().rev().skip_while(|s| s.at > t);
+            if current.next().is_some_and(|s| s.blocked) {
+                since = steps.iter().rev().find(|s| s.at <= t && s.blocked).map(|s| s.at);
+            }
+            if let Some(flag) = flagged_since(issue, t) {
+                since = Some(since.map_or(flag, |s: DateTime<Utc>| s.min(flag)));
+            }
+            return since;
+        }
         let status = self.status_at(issue, t)?;
         let mut since = None;
         if self.is_blocked_status(status) {
@@ -149,6 +381,14 @@ impl<'a> Index<'a> {
 
     /// When the issue first entered an in-progress status, if it had by `t`.
     pub(crate) fn started_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if let Some(steps) = self.steps_for(issue) {
+            return steps
+                .iter()
+                .skip(1)
+                .take_while(|s| s.at <= t)
+                .find(|s| s.category != StatusCategory::ToDo)
+                .map(|s| s.at);
+        }
         issue
             .status_history
             .iter()
@@ -159,8 +399,25 @@ impl<'a> Index<'a> {
 
     /// When the issue was finished, if it was done at `t`: the last entry into Done.
     pub(crate) fn finished_at(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if let Some(fact) = self.idx_of(issue).map(|idx| self.facts[idx]) {
+            if fact.created > t {
+                return None;
+            }
+            if fact.settled <= t {
+                return fact.finished;
+            }
+        }
         if self.category_at(issue, t)? != StatusCategory::Done {
             return None;
+        }
+        if let Some(steps) = self.steps_for(issue) {
+            let from_steps = steps
+                .iter()
+                .skip(1)
+                .rev()
+                .find(|s| s.at <= t && s.category == StatusCategory::Done)
+                .map(|s| s.at);
+            return from_steps.or(issue.resolved.filter(|r| *r <= t)).or(Some(issue.created));
         }
         let from_history = issue
             .status_history
@@ -172,8 +429,20 @@ impl<'a> Index<'a> {
         from_history.or(issue.resolved.filter(|r| *r <= t)).or(Some(issue.created))
     }
 
-    /// Cycle times in days of the issues finished in `(t − HISTORY_DAYS, t]`.
-    pub(crate) fn cycle_times(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<f64> {
+    /// Cycle times in days of the issues finished in `(t − HISTORY_DAYS, t]`, ascending.
+    pub(crate) fn cycle_times(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Vec<f64>> {
+        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        if let Some(hit) = self.cycle_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let mut sorted = self.cycle_times_uncached(issues, t);
+        sorted.sort_by(f64::total_cmp);
+        let res = Rc::new(sorted);
+        self.cycle_cache.borrow_mut().insert(key, res.clone());
+        res
+    }
+
+    fn cycle_times_uncached(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<f64> {
         let from = t - Duration::days(HISTORY_DAYS);
         let mut res = Vec::new();
         for &idx in issues {
@@ -194,7 +463,17 @@ impl<'a> Index<'a> {
         issues: &[usize],
         t: DateTime<Utc>,
         days: i64,
-    ) -> Vec<u32> {
+    ) -> Rc<Vec<u32>> {
+        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp(), days);
+        if let Some(hit) = self.throughput_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let res = Rc::new(self.daily_throughput_uncached(issues, t, days));
+        self.throughput_cache.borrow_mut().insert(key, res.clone());
+        res
+    }
+
+    fn daily_throughput_uncached(&self, issues: &[usize], t: DateTime<Utc>, days: i64) -> Vec<u32> {
         let mut res = vec![0u32; days.max(0) as usize];
         let from = t - Duration::days(days);
         for &idx in issues {
@@ -208,6 +487,24 @@ impl<'a> Index<'a> {
                 *slot += 1;
             }
         }
+        res
+    }
+
+    /// How many of `issues` are open at `t`.
+    pub(crate) fn open_count(&self, issues: &[usize], t: DateTime<Utc>) -> usize {
+        self.open_list(issues, t).len()
+    }
+
+    /// The issues of `issues` open at `t`.
+    pub(crate) fn open_list(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Vec<usize>> {
+        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        if let Some(hit) = self.open_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let res: Rc<Vec<usize>> = Rc::new(
+            issues.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect(),
+        );
+        self.open_cache.borrow_mut().insert(key, res.clone());
         res
     }
 
@@ -264,9 +561,13 @@ impl<'a> Index<'a> {
         sprint: SprintId,
         t: DateTime<Utc>,
     ) -> Vec<usize> {
-        issues
+        // Only issues that were ever in the sprint can be in it at `t`;
+        // `issues` lists are ascending, so membership is a binary search.
+        let Some(candidates) = self.in_sprint.get(&sprint) else { return Vec::new() };
+        candidates
             .iter()
             .copied()
+            .filter(|idx| issues.binary_search(idx).is_ok())
             .filter(|&idx| sprints_at(self.issue(idx), t).contains(&sprint))
             .collect()
     }
@@ -278,13 +579,28 @@ impl<'a> Index<'a> {
         issues: &[usize],
         t: DateTime<Utc>,
     ) -> Option<SprintOdds<'a>> {
+        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        if let Some(hit) = self.sprint_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let res = self.sprint_odds_uncached(team, issues, t);
+        self.sprint_cache.borrow_mut().insert(key, res.clone());
+        res
+    }
+
+    fn sprint_odds_uncached(
+        &self,
+        team: &TeamId,
+        issues: &[usize],
+        t: DateTime<Utc>,
+    ) -> Option<SprintOdds<'a>> {
         let sprint = self.active_sprint(team, issues, t)?;
         let members = self.sprint_members(issues, sprint.id, t);
         let remaining: Vec<usize> =
             members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
         let days_left = sprint.end.map_or(0.0, |end| days_between(t, end).max(0.0));
         let samples: Vec<f64> =
-            self.daily_throughput(issues, t, SAMPLE_DAYS).into_iter().map(f64::from).collect();
+            self.daily_throughput(issues, t, SAMPLE_DAYS).iter().map(|&n| f64::from(n)).collect();
         let odds = completion_probability(&samples, remaining.len(), days_left);
         Some(SprintOdds { sprint, members, remaining, days_left, odds })
     }
@@ -326,6 +642,26 @@ pub(crate) struct SprintOdds<'a> {
     pub(crate) days_left: f64,
     /// `None` without throughput history.
     pub(crate) odds: Option<f64>,
+}
+
+/// FNV-1a for the key index: issue keys are short, and std's SipHash showed
+/// up in profiles of the large organisation.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 pub(crate) fn is_epic(issue: &Issue) -> bool {
@@ -392,8 +728,15 @@ pub(crate) fn percentile(values: &[f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    let owned;
+    let sorted = if values.is_sorted_by(|a, b| a <= b) {
+        values
+    } else {
+        let mut copy = values.to_vec();
+        copy.sort_by(f64::total_cmp);
+        owned = copy;
+        &owned
+    };
     let rank = (p / 100.0).clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let lower = rank.floor() as usize;
     let upper = rank.ceil() as usize;

@@ -385,10 +385,53 @@ pub fn executive_summary(
     as_of: DateTime<Utc>,
     opts: &SummaryOptions,
 ) -> ExecutiveSummary {
+    weekly_report(dataset, week, as_of, opts).summary
+}
+
+/// The week's risk report, alert evaluation and executive summary together,
+/// all read at the same instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeeklyReport {
+    /// Risk of the organisation, teams and epics, with the dependency graph.
+    pub risk: risk::RiskReport,
+    /// The alert rules evaluated from scratch (no previous state).
+    pub alerts: alerts::AlertUpdate,
+    /// The summary built from both.
+    pub summary: ExecutiveSummary,
+}
+
+/// Risk, alerts and the executive summary of `week` in one pass: what the
+/// Monday report and the dashboard's overview need, sharing one index of the
+/// dataset instead of building three.
+pub fn weekly_report(
+    dataset: &Dataset,
+    week: IsoWeek,
+    as_of: DateTime<Utc>,
+    opts: &SummaryOptions,
+) -> WeeklyReport {
     let week_start = week.monday().and_hms_opt(0, 0, 0).map_or(as_of, |t| t.and_utc());
     let t = (week_start + Duration::days(7)).min(as_of);
-    let ix = Index::new(dataset, &opts.risk.blocked_statuses);
-    let report = risk::risk_report(dataset, t, &opts.risk);
+    let ix = Index::new(dataset, &opts.risk.blocked_statuses, signals::horizon(t));
+    let report = risk::report_in(&ix, t, &opts.risk);
+    let evaluated = if opts.alerts.blocked_statuses == opts.risk.blocked_statuses {
+        alerts::evaluate_in(&ix, &AlertState::default(), &[], t, &opts.alerts)
+    } else {
+        alerts::evaluate(&AlertState::default(), dataset, &[], t, &opts.alerts)
+    };
+    let summary = summary_in(&ix, &report, &evaluated, week, week_start, t, opts);
+    WeeklyReport { risk: report, alerts: evaluated, summary }
+}
+
+fn summary_in(
+    ix: &Index<'_>,
+    report: &risk::RiskReport,
+    evaluated: &alerts::AlertUpdate,
+    week: IsoWeek,
+    week_start: DateTime<Utc>,
+    t: DateTime<Utc>,
+    opts: &SummaryOptions,
+) -> ExecutiveSummary {
+    let ix = ix;
     let all: Vec<usize> = ix.by_team.values().flatten().copied().collect();
     let org_throughput = throughput(&ix, &all, week_start, t);
 
@@ -492,7 +535,6 @@ pub fn executive_summary(
     risks.sort_by(|a, b| b.score.cmp(&a.score).then(a.subject.cmp(&b.subject)));
     risks.truncate(opts.top_risks);
 
-    let evaluated = alerts::evaluate(&AlertState::default(), dataset, &[], t, &opts.alerts);
     let alerts: Vec<AlertLine> = evaluated
         .state
         .alerts
@@ -588,8 +630,8 @@ pub struct StatusReport {
 
 /// Health of every team at `as_of` (rolling 7 days, not an ISO week).
 pub fn team_status(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) -> StatusReport {
-    let ix = Index::new(dataset, &cfg.blocked_statuses);
-    let report = risk::risk_report(dataset, as_of, cfg);
+    let ix = Index::new(dataset, &cfg.blocked_statuses, signals::horizon(as_of));
+    let report = risk::report_in(&ix, as_of, cfg);
     let week_start = as_of - Duration::days(7);
     let teams = report
         .teams
