@@ -75,6 +75,9 @@ pub async fn apply(
 ) -> Response {
     let origin =
         request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // API answers and sign-in pages are never cached; the dashboard's files may be.
+    let path = request.uri().path();
+    let private = path.starts_with("/api/") || path.starts_with("/auth/") || path == "/login";
     let allowed =
         origin.as_ref().filter(|origin| headers.cors_origins.iter().any(|o| o == *origin)).cloned();
     if request.method() == Method::OPTIONS && allowed.is_some() {
@@ -86,6 +89,9 @@ pub async fn apply(
     let mut response = next.run(request).await;
     add_cors(&mut response, allowed.as_deref(), false);
     add(&mut response, &headers);
+    if private && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
@@ -122,9 +128,6 @@ fn add(response: &mut Response, headers: &SecurityHeaders) {
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    if !map.contains_key(header::CACHE_CONTROL) {
-        map.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
 }
 
 #[cfg(test)]

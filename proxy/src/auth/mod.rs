@@ -415,10 +415,11 @@ async fn login(State(gate): State<Gate>, request: Request) -> Response {
     if !same_origin(&headers) {
         return error(StatusCode::FORBIDDEN, "forbidden", "cross-site sign-in refused");
     }
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+    // Without the peer address (a server not started with connect info)
+    // attempts are limited per user name only, so one client cannot lock
+    // everyone out.
+    let client =
+        request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip().to_string());
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -447,9 +448,12 @@ async fn login(State(gate): State<Gate>, request: Request) -> Response {
         }
     };
     let user = form.user.filter(|u| !u.trim().is_empty());
-    let mut keys = vec![format!("client:{client}")];
+    let mut keys: Vec<String> = client.iter().map(|client| format!("client:{client}")).collect();
     if let Some(user) = &user {
         keys.push(format!("user:{user}"));
+    }
+    if keys.is_empty() {
+        keys.push("token".to_owned());
     }
     if let Some(wait) = gate.limited(&keys) {
         let mut response = error(
@@ -473,7 +477,7 @@ async fn login(State(gate): State<Gate>, request: Request) -> Response {
     .unwrap_or(false);
     if !ok {
         gate.record_failure(&keys);
-        tracing::warn!(%client, "sign-in refused");
+        tracing::warn!(client = client.as_deref().unwrap_or("unknown"), "sign-in refused");
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "wrong user, password or token");
     }
     let name = user.unwrap_or_else(|| "token".to_owned());

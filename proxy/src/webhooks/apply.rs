@@ -4,7 +4,7 @@
 //! deleted issue, and the change a delivery carries is appended to the
 //! stored changelog once (by its history id).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use director_core::alerts::Event;
@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::jira::{self, jql};
-use crate::store::{self, AlertStore, Batch, IssueState, IssueWrite, Store};
+use crate::store::{self, AlertStore, Batch, IssueWrite, Store};
 
 /// One stored delivery, parsed.
 #[derive(Debug, Clone)]
@@ -156,7 +156,20 @@ fn core_events(body: &Value, issue: &Issue, created: bool) -> Vec<Event> {
     res
 }
 
+/// An issue's newest state within one group of deliveries.
+struct Pending<'a> {
+    raw: &'a Value,
+    updated: String,
+    updated_at: DateTime<Utc>,
+    histories: Vec<Value>,
+    team: Option<String>,
+    /// Each applied delivery's body, and whether it created the issue.
+    deliveries: Vec<(&'a Value, bool)>,
+}
+
 /// Applies `deliveries` in order and writes the result in one transaction.
+/// Several deliveries for one issue are ordered among themselves and the
+/// issue is normalised once, from the newest.
 pub fn apply(
     store: &dyn Store,
     alert_store: &dyn AlertStore,
@@ -164,9 +177,7 @@ pub fn apply(
     deliveries: &[Delivery],
 ) -> Result<Applied, store::Error> {
     let mut res = Applied::default();
-    // Latest state per issue id within this group, so several deliveries
-    // for one issue in one batch are ordered among themselves too.
-    let mut pending: BTreeMap<String, (IssueWrite, Issue)> = BTreeMap::new();
+    let mut pending: HashMap<String, Pending<'_>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut deletions: Vec<String> = Vec::new();
     for delivery in deliveries {
@@ -186,40 +197,47 @@ pub fn apply(
                     tracing::warn!(identifier = %delivery.identifier, "webhook issue has no readable updated; left to the next sync");
                     continue;
                 };
-                let current: Option<IssueState> = match pending.get(&id) {
-                    Some((write, _)) => Some(IssueState {
-                        team: write.team.clone(),
-                        updated: write.updated.clone(),
-                        updated_at: write.updated_at,
-                        changelog: write.changelog.clone(),
-                        issue: write.issue.clone(),
-                    }),
+                let (stored_at, mut histories, team) = match pending.remove(&id) {
+                    Some(earlier) => {
+                        if earlier.updated_at >= updated_at {
+                            res.stale += 1;
+                            pending.insert(id, earlier);
+                            continue;
+                        }
+                        let created = delivery.event == "jira:issue_created";
+                        let mut next = earlier;
+                        next.deliveries.push((&delivery.body, created));
+                        (
+                            None,
+                            std::mem::take(&mut next.histories),
+                            Some((next.team.clone(), next.deliveries)),
+                        )
+                    }
                     None if deletions.contains(&id) => {
                         res.stale += 1;
                         continue;
                     }
-                    None => alert_store.issue_state(&id)?,
+                    None => match alert_store.issue_state(&id)? {
+                        Some(state) => {
+                            let histories = serde_json::from_str::<Vec<Value>>(&state.changelog)
+                                .unwrap_or_default();
+                            (state.updated_at, histories, Some((state.team, Vec::new())))
+                        }
+                        None => {
+                            if let Some(deleted) = alert_store.deleted_at(&id)? {
+                                if event_time(&delivery.body).is_none_or(|at| at <= deleted) {
+                                    res.stale += 1;
+                                    continue;
+                                }
+                            }
+                            (None, Vec::new(), None)
+                        }
+                    },
                 };
-                if current
-                    .as_ref()
-                    .and_then(|state| state.updated_at)
-                    .is_some_and(|stored| stored >= updated_at)
-                {
+                if stored_at.is_some_and(|stored| stored >= updated_at) {
                     res.stale += 1;
                     continue;
                 }
-                if current.is_none() {
-                    if let Some(deleted) = alert_store.deleted_at(&id)? {
-                        if event_time(&delivery.body).is_none_or(|at| at <= deleted) {
-                            res.stale += 1;
-                            continue;
-                        }
-                    }
-                }
-                let mut histories: Vec<Value> = current
-                    .as_ref()
-                    .and_then(|state| serde_json::from_str::<Vec<Value>>(&state.changelog).ok())
-                    .unwrap_or_default();
                 if let Some(entry) = history_of(&delivery.body, &updated) {
                     let id_of = |value: &Value| value.get("id").and_then(jira::value_as_string);
                     if !histories.iter().any(|h| id_of(h) == id_of(&entry)) {
@@ -227,43 +245,30 @@ pub fn apply(
                         jira::sort_histories(&mut histories);
                     }
                 }
-                let team = current
-                    .as_ref()
-                    .and_then(|state| state.team.clone())
-                    .or_else(|| context.team_of(raw_issue));
-                let (normalised, category) = crate::sync::normalise(
-                    raw_issue,
-                    &histories,
-                    team.as_deref(),
-                    &context.options,
-                );
-                let Some(issue) =
-                    normalised.as_deref().and_then(|text| serde_json::from_str::<Issue>(text).ok())
-                else {
-                    tracing::warn!(identifier = %delivery.identifier, "webhook issue cannot be normalised; left to the next sync");
-                    continue;
-                };
-                res.events.extend(core_events(
-                    &delivery.body,
-                    &issue,
-                    delivery.event == "jira:issue_created",
-                ));
-                let key = raw_issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
-                let write = IssueWrite {
-                    id: id.clone(),
-                    key,
-                    team: team.clone(),
-                    updated,
-                    updated_at: Some(updated_at),
-                    raw: raw_issue.to_string(),
-                    changelog: Value::Array(histories).to_string(),
-                    issue: normalised,
-                    category,
+                let created = delivery.event == "jira:issue_created";
+                let (team, applied) = match team {
+                    Some((team, mut applied)) => {
+                        if applied.is_empty() {
+                            applied.push((&delivery.body, created));
+                        }
+                        (team.or_else(|| context.team_of(raw_issue)), applied)
+                    }
+                    None => (context.team_of(raw_issue), vec![(&delivery.body, created)]),
                 };
                 if !order.contains(&id) {
                     order.push(id.clone());
                 }
-                pending.insert(id, (write, issue));
+                pending.insert(
+                    id,
+                    Pending {
+                        raw: raw_issue,
+                        updated,
+                        updated_at,
+                        histories,
+                        team,
+                        deliveries: applied,
+                    },
+                );
             }
             "jira:issue_deleted" => {
                 let Some(id) = delivery.body.pointer("/issue/id").and_then(jira::value_as_string)
@@ -284,10 +289,34 @@ pub fn apply(
     }
     let mut batch = Batch::default();
     for id in &order {
-        if let Some((write, issue)) = pending.remove(id) {
-            batch.issues.push(write);
-            res.changed.push(issue);
+        let Some(newest) = pending.remove(id) else { continue };
+        let (normalised, category) = crate::sync::normalise(
+            newest.raw,
+            &newest.histories,
+            newest.team.as_deref(),
+            &context.options,
+        );
+        let Some(issue) =
+            normalised.as_deref().and_then(|text| serde_json::from_str::<Issue>(text).ok())
+        else {
+            tracing::warn!(%id, "webhook issue cannot be normalised; left to the next sync");
+            continue;
+        };
+        for (body, created) in &newest.deliveries {
+            res.events.extend(core_events(body, &issue, *created));
         }
+        batch.issues.push(IssueWrite {
+            id: id.clone(),
+            key: newest.raw.get("key").and_then(Value::as_str).unwrap_or("").to_owned(),
+            team: newest.team,
+            updated: newest.updated,
+            updated_at: Some(newest.updated_at),
+            raw: newest.raw.to_string(),
+            changelog: Value::Array(newest.histories).to_string(),
+            issue: normalised,
+            category,
+        });
+        res.changed.push(issue);
     }
     batch.deletions = deletions.clone();
     if !batch.issues.is_empty() || !batch.deletions.is_empty() {
