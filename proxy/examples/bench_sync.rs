@@ -5,6 +5,7 @@
 //! cargo run --release -p director-proxy --example bench_sync -- api        # GET /api/v1/issues?since= with 100 clients
 //! cargo run --release -p director-proxy --example bench_sync -- day director
 //! cargo run --release -p director-proxy --example bench_sync -- day org
+//! cargo run --release -p director-proxy --example bench_sync -- day org-large
 //! ```
 //!
 //! Every figure printed is measured in this run: JIRA calls come from the
@@ -185,15 +186,26 @@ async fn day(profile: &str) -> anyhow::Result<()> {
     let factor = 720.0;
     let day_start = Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).single().context("date")?;
     // Start the site a little before midnight so the initial sync is done by then.
-    let sim_start = day_start - chrono::Duration::hours(3);
-    let (preset, teams): (Preset, Option<Vec<&str>>) = match profile {
-        "director" => (Preset::Small, Some(vec!["Charlie"])),
-        "org" => (Preset::Small, None),
-        other => anyhow::bail!("unknown profile {other} (director or org)"),
+    // `org` is the six-team demo organisation (60 engineers); `org-large`
+    // takes ten teams of the large organisation (100+ engineers, ~55k issues).
+    let (preset, lead_hours, team_count): (Preset, i64, Option<usize>) = match profile {
+        "director" => (Preset::Small, 3, Some(1)),
+        "org" => (Preset::Small, 3, None),
+        "org-large" => (Preset::Large, 36, Some(10)),
+        other => anyhow::bail!("unknown profile {other} (director, org or org-large)"),
     };
+    let sim_start = day_start - chrono::Duration::hours(lead_hours);
     let live = LiveOptions { time_factor: factor, ..LiveOptions::default() };
     let sim = start_sim(SimOptions { preset, now: sim_start, live: Some(live), ..SimOptions::default() }).await?;
-    let config = config_for(&sim, teams.as_deref());
+    let names: Vec<String> = sim.teams().into_iter().map(|team| team.name).collect();
+    let chosen: Vec<&str> = match (profile, team_count) {
+        // The director's team: Charlie, 11 engineers.
+        ("director", _) => vec!["Charlie"],
+        (_, Some(count)) => names.iter().take(count).map(String::as_str).collect(),
+        (_, None) => names.iter().map(String::as_str).collect(),
+    };
+    let mut config = config_for(&sim, Some(&chosen));
+    config.jira.requests_per_second = 100.0;
     let engineers: u32 = sim
         .teams()
         .iter()
@@ -225,12 +237,17 @@ async fn day(profile: &str) -> anyhow::Result<()> {
     let work_start = at(day_start, 8, 0);
     let critical_times: Vec<DateTime<Utc>> =
         (0..criticals).map(|n| work_start + chrono::Duration::minutes((n as i64 * 600) / criticals as i64 + 3)).collect();
-    let keys: Vec<String> = sim
-        .issue_ids_and_updated()
-        .into_iter()
-        .map(|(_, key, _)| key)
-        .filter(|key| proxy.state.config.teams.iter().any(|team| team.jql.ends_with(key.split('-').next().unwrap_or(""))))
+    // Open high-priority issues of the profile's teams: what critical events are about.
+    let keys: Vec<String> = proxy
+        .state
+        .store
+        .issues_json()?
+        .iter()
+        .filter_map(|json| serde_json::from_str::<director_core::model::Issue>(json).ok())
+        .filter(|issue| issue.priority.is_high() && !issue.is_done())
+        .map(|issue| issue.key.0)
         .collect();
+    anyhow::ensure!(!keys.is_empty(), "no open high-priority issue to raise events on");
     let http = reqwest::Client::new();
     let mut events: Vec<(DateTime<Utc>, bool)> =
         looks.iter().map(|t| (*t, true)).chain(critical_times.iter().map(|t| (*t, false))).collect();
@@ -254,14 +271,23 @@ async fn day(profile: &str) -> anyhow::Result<()> {
             }
             let _ = age_before;
         } else {
-            // A critical event: JIRA changes an issue and sends its webhook.
+            // A critical event: JIRA changes a high-priority issue and sends
+            // its webhook, built from the site's own issue JSON (v2, as JIRA sends).
             let key = &keys[(critical_idx * 37) % keys.len()];
             critical_idx += 1;
             sim.update_issue(key);
+            let issue: serde_json::Value = http
+                .get(format!("{}/rest/api/2/issue/{key}", sim.base_url()))
+                .basic_auth("demo@example.com", Some("demo-token"))
+                .send()
+                .await?
+                .json()
+                .await?;
             let body = serde_json::json!({
                 "timestamp": sim.now().timestamp_millis(),
                 "webhookEvent": "jira:issue_updated",
-                "issue": {"key": key, "fields": {"priority": {"name": "Highest"}}},
+                "issue_event_type_name": "issue_generic",
+                "issue": issue,
             });
             let _ = http.post(format!("{}/webhooks/jira", proxy.base_url)).json(&body).send().await?;
         }

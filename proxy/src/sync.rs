@@ -146,7 +146,6 @@ struct Shared {
     /// End of the last successful run, kept here so every API call need not ask the store.
     data_as_of: Mutex<Option<DateTime<Utc>>>,
     events: broadcast::Sender<ServerEvent>,
-    store: Arc<dyn Store>,
     clock: Clock,
     fresh_for: Duration,
 }
@@ -301,7 +300,6 @@ impl Syncer {
             state: Mutex::new(EngineState::default()),
             data_as_of: Mutex::new(data_as_of),
             events,
-            store: Arc::clone(&self.store),
             clock: self.clock.clone(),
             fresh_for: self.config.sync.fresh_for,
         });
