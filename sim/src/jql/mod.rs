@@ -1,7 +1,8 @@
 //! The JQL subset the product sends, parsed and evaluated against the
 //! organisation: `project`, `key`/`issuekey`, `updated`/`created` comparisons
 //! (read in the caller's time zone at minute granularity, like JIRA),
-//! `status`, `statusCategory`, `issuetype`, `priority`, `labels`, `AND`/`OR`/
+//! `status`, `statusCategory`, `issuetype`, `priority`, `labels`, `resolution`
+//! (with `is [not] EMPTY` for the last two), `AND`/`OR`/
 //! `NOT`/parentheses and `ORDER BY`. Anything else is rejected with the
 //! message JIRA gives, so a client cannot rely on the site accepting JQL that
 //! real JIRA would refuse.
@@ -122,6 +123,7 @@ enum Field {
     IssueType,
     Priority,
     Labels,
+    Resolution,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,6 +331,7 @@ impl Parser<'_> {
             "issuetype" | "type" => Field::IssueType,
             "priority" => Field::Priority,
             "labels" => Field::Labels,
+            "resolution" => Field::Resolution,
             _ => {
                 return err(format!(
                     "Field '{name}' does not exist or you do not have permission to view it."
@@ -343,6 +346,28 @@ impl Parser<'_> {
             Some(Token::Op("<")) => Op::Lt,
             Some(Token::Op("<=")) => Op::Le,
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("in") => Op::In,
+            // `is [not] EMPTY`: only fields that can be empty take it.
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("is") => {
+                if !matches!(field, Field::Resolution | Field::Labels) {
+                    return err(format!(
+                        "The operator 'is' is not supported by the '{name}' field."
+                    ));
+                }
+                let negated = is_kw(self.peek(), "not");
+                if negated {
+                    self.pos += 1;
+                }
+                if !(is_kw(self.peek(), "empty") || is_kw(self.peek(), "null")) {
+                    return err(
+                        "Error in the JQL Query: Expecting either 'EMPTY' or 'NULL' after 'is'.",
+                    );
+                }
+                if negated {
+                    Op::Ne
+                } else {
+                    Op::Eq
+                }
+            }
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("not") && is_kw(self.peek(), "in") => {
                 self.pos += 1;
                 Op::NotIn
@@ -432,6 +457,13 @@ impl Parser<'_> {
             }
             Field::Status => {
                 if STATUSES.iter().any(|s| s.name.eq_ignore_ascii_case(&v) || s.id == v) {
+                    Ok(Value::Text(v))
+                } else {
+                    err(format!("The value '{v}' does not exist for the field '{name}'."))
+                }
+            }
+            Field::Resolution => {
+                if ["unresolved", "empty", "null", "done", "10000"].contains(&v.to_ascii_lowercase().as_str()) {
                     Ok(Value::Text(v))
                 } else {
                     err(format!("The value '{v}' does not exist for the field '{name}'."))
@@ -606,7 +638,14 @@ fn eval(e: &Expr, i: &Issue, org: &Org) -> bool {
                                 let p = PRIORITIES[i.priority as usize];
                                 p.1.eq_ignore_ascii_case(&t) || p.0 == t
                             }
+                            Field::Labels if is_empty_word(&t) => i.labels.is_empty(),
                             Field::Labels => i.labels.iter().any(|l| l.eq_ignore_ascii_case(&t)),
+                            Field::Resolution
+                                if is_empty_word(&t) || t.eq_ignore_ascii_case("unresolved") =>
+                            {
+                                i.status != crate::org::DONE
+                            }
+                            Field::Resolution => i.status == crate::org::DONE,
                             Field::Updated | Field::Created => false,
                         }
                     });
@@ -619,6 +658,10 @@ fn eval(e: &Expr, i: &Issue, org: &Org) -> bool {
             }
         }
     }
+}
+
+fn is_empty_word(t: &str) -> bool {
+    t.eq_ignore_ascii_case("empty") || t.eq_ignore_ascii_case("null")
 }
 
 fn key_compare(i: &Issue, org: &Org, op: Op, values: &[Value]) -> bool {

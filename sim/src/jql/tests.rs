@@ -156,3 +156,34 @@ fn unbounded_and_unsupported_queries_are_named() {
     assert!(parse("project = ALPHA AND (status = Done", &org, ctx(chrono_tz::UTC)).is_err());
     assert!(parse("project = \"ALPHA", &org, ctx(chrono_tz::UTC)).is_err());
 }
+
+#[test]
+fn resolution_and_empty_checks_work_like_jira() {
+    let org = org();
+    let tz = chrono_tz::UTC;
+    let done = org.issues.iter().filter(|i| i.status == crate::org::DONE).count();
+    assert_eq!(
+        keys(&org, "project in (ALPHA, BRAVO, CHARLIE) AND resolution = Unresolved", tz).len(),
+        org.issues.len() - done
+    );
+    assert_eq!(
+        keys(&org, "project in (ALPHA, BRAVO, CHARLIE) AND resolution is EMPTY", tz).len(),
+        org.issues.len() - done
+    );
+    assert_eq!(
+        keys(&org, "project in (ALPHA, BRAVO, CHARLIE) AND resolution IS NOT empty", tz).len(),
+        done
+    );
+    assert_eq!(
+        keys(&org, "project in (ALPHA, BRAVO, CHARLIE) AND resolution = Done", tz).len(),
+        done
+    );
+    let unlabelled = org.issues.iter().filter(|i| i.labels.is_empty()).count();
+    assert_eq!(
+        keys(&org, "project in (ALPHA, BRAVO, CHARLIE) AND labels is EMPTY", tz).len(),
+        unlabelled
+    );
+    let e = parse("project is EMPTY", &org, ctx(tz)).unwrap_err();
+    assert_eq!(e.0, "The operator 'is' is not supported by the 'project' field.");
+    assert!(parse("resolution = Maybe", &org, ctx(tz)).is_err());
+}
