@@ -2,7 +2,8 @@
 //! organisation: `project`, `key`/`issuekey`, `updated`/`created` comparisons
 //! (read in the caller's time zone at minute granularity, like JIRA),
 //! `status`, `statusCategory`, `issuetype`, `priority`, `labels`, `resolution`
-//! (with `is [not] EMPTY` for the last two), `AND`/`OR`/
+//! and `sprint` (ids, names, `openSprints()`, `closedSprints()`,
+//! `futureSprints()`; `is [not] EMPTY` for these three), `AND`/`OR`/
 //! `NOT`/parentheses and `ORDER BY`. Anything else is rejected with the
 //! message JIRA gives, so a client cannot rely on the site accepting JQL that
 //! real JIRA would refuse.
@@ -12,7 +13,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::org::{Issue, Org, PRIORITIES, STATUSES};
+use crate::org::{Issue, Org, SprintState, PRIORITIES, STATUSES};
 
 /// Why a query was refused; the message is JIRA's `errorMessages` text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,6 +125,7 @@ enum Field {
     Priority,
     Labels,
     Resolution,
+    Sprint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -332,6 +334,7 @@ impl Parser<'_> {
             "priority" => Field::Priority,
             "labels" => Field::Labels,
             "resolution" => Field::Resolution,
+            "sprint" => Field::Sprint,
             _ => {
                 return err(format!(
                     "Field '{name}' does not exist or you do not have permission to view it."
@@ -348,7 +351,7 @@ impl Parser<'_> {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("in") => Op::In,
             // `is [not] EMPTY`: only fields that can be empty take it.
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("is") => {
-                if !matches!(field, Field::Resolution | Field::Labels) {
+                if !matches!(field, Field::Resolution | Field::Labels | Field::Sprint) {
                     return err(format!(
                         "The operator 'is' is not supported by the '{name}' field."
                     ));
@@ -392,7 +395,23 @@ impl Parser<'_> {
                 op_text(op)
             ));
         }
-        let raw = if matches!(op, Op::In | Op::NotIn) {
+        let function = matches!(self.peek(), Some(Token::Word(_)))
+            && self.tokens.get(self.pos + 1) == Some(&Token::LParen);
+        let raw = if matches!(op, Op::In | Op::NotIn) && function {
+            // `sprint in openSprints()` and friends.
+            let Some(Token::Word(f)) = self.next() else {
+                return err("Error in the JQL Query: Expecting a function.");
+            };
+            self.pos += 1;
+            if self.next() != Some(Token::RParen) {
+                return err(format!("Error in the JQL Query: Expecting ')' after '{f}('."));
+            }
+            let known = ["opensprints", "closedsprints", "futuresprints"];
+            if field != Field::Sprint || !known.contains(&f.to_ascii_lowercase().as_str()) {
+                return err(format!("Unable to find JQL function '{f}()'."));
+            }
+            vec![format!("{}()", f.to_ascii_lowercase())]
+        } else if matches!(op, Op::In | Op::NotIn) {
             if self.next() != Some(Token::LParen) {
                 return err(format!(
                     "Error in the JQL Query: Expecting '(' after '{}'.",
@@ -464,6 +483,18 @@ impl Parser<'_> {
             }
             Field::Resolution => {
                 if ["unresolved", "empty", "null", "done", "10000"].contains(&v.to_ascii_lowercase().as_str()) {
+                    Ok(Value::Text(v))
+                } else {
+                    err(format!("The value '{v}' does not exist for the field '{name}'."))
+                }
+            }
+            Field::Sprint => {
+                let lower = v.to_ascii_lowercase();
+                let known = lower.ends_with("()")
+                    || lower == "empty"
+                    || lower == "null"
+                    || self.org.sprints.iter().any(|s| s.id.to_string() == v || s.name.eq_ignore_ascii_case(&v));
+                if known {
                     Ok(Value::Text(v))
                 } else {
                     err(format!("The value '{v}' does not exist for the field '{name}'."))
@@ -646,6 +677,24 @@ fn eval(e: &Expr, i: &Issue, org: &Org) -> bool {
                                 i.status != crate::org::DONE
                             }
                             Field::Resolution => i.status == crate::org::DONE,
+                            Field::Sprint if is_empty_word(&t) => i.sprints.is_empty(),
+                            Field::Sprint => {
+                                let state = match t.as_str() {
+                                    "opensprints()" => {
+                                        Some([SprintState::Active, SprintState::Future].as_slice())
+                                    }
+                                    "closedsprints()" => Some([SprintState::Closed].as_slice()),
+                                    "futuresprints()" => Some([SprintState::Future].as_slice()),
+                                    _ => None,
+                                };
+                                i.sprints.iter().filter_map(|s| org.sprint(*s)).any(|s| match state
+                                {
+                                    Some(states) => states.contains(&s.state),
+                                    None => {
+                                        s.id.to_string() == t || s.name.eq_ignore_ascii_case(&t)
+                                    }
+                                })
+                            }
                             Field::Updated | Field::Created => false,
                         }
                     });

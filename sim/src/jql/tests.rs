@@ -143,8 +143,8 @@ fn unbounded_and_unsupported_queries_are_named() {
     let q = parse("ORDER BY updated DESC", &org, ctx(chrono_tz::UTC)).unwrap();
     assert!(!q.is_bounded());
     assert!(!parse("", &org, ctx(chrono_tz::UTC)).unwrap().is_bounded());
-    let e = parse("sprint in openSprints()", &org, ctx(chrono_tz::UTC)).unwrap_err();
-    assert!(e.0.contains("'sprint'"), "{e}");
+    let e = parse("fixVersion in releasedVersions()", &org, ctx(chrono_tz::UTC)).unwrap_err();
+    assert!(e.0.contains("'fixVersion'"), "{e}");
     let e = parse("project ~ ALPHA", &org, ctx(chrono_tz::UTC)).unwrap_err();
     assert!(e.0.contains("'~'") && e.0.contains("'project'"), "{e}");
     let e = parse("project = NOPE", &org, ctx(chrono_tz::UTC)).unwrap_err();
@@ -186,4 +186,35 @@ fn resolution_and_empty_checks_work_like_jira() {
     let e = parse("project is EMPTY", &org, ctx(tz)).unwrap_err();
     assert_eq!(e.0, "The operator 'is' is not supported by the 'project' field.");
     assert!(parse("resolution = Maybe", &org, ctx(tz)).is_err());
+}
+
+#[test]
+fn sprint_clauses_use_ids_names_and_functions() {
+    let org = org();
+    let tz = chrono_tz::UTC;
+    let active = org
+        .sprints
+        .iter()
+        .find(|s| s.team == 0 && s.state == crate::org::SprintState::Active)
+        .unwrap();
+    let in_active = org.issues.iter().filter(|i| i.sprints.contains(&active.id)).count();
+    assert!(in_active > 0);
+    assert_eq!(keys(&org, &format!("sprint = {}", active.id), tz).len(), in_active);
+    assert_eq!(keys(&org, &format!("sprint = \"{}\"", active.name), tz).len(), in_active);
+    let open = org
+        .issues
+        .iter()
+        .filter(|i| {
+            i.team == 0
+                && i.sprints.iter().any(|s| {
+                    org.sprint(*s).is_some_and(|s| s.state != crate::org::SprintState::Closed)
+                })
+        })
+        .count();
+    assert_eq!(keys(&org, "project = ALPHA AND sprint in openSprints()", tz).len(), open);
+    let none = org.issues.iter().filter(|i| i.team == 0 && i.sprints.is_empty()).count();
+    assert_eq!(keys(&org, "project = ALPHA AND sprint is EMPTY", tz).len(), none);
+    let e = parse("sprint in mySprints()", &org, ctx(tz)).unwrap_err();
+    assert_eq!(e.0, "Unable to find JQL function 'mySprints()'.");
+    assert!(parse("sprint = 999999", &org, ctx(tz)).is_err());
 }
