@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::fields::Roles;
@@ -311,4 +312,108 @@ pub(crate) fn absorb(into: &mut Issue, older: Issue) {
         flags.dedup();
         into.flag_periods = flag_periods(&flags);
     }
+}
+
+/// An embedded changelog read straight into typed form (the streamed search
+/// page path), without building JSON values for every history and item.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawChangelog<'a> {
+    #[serde(default, borrow)]
+    pub(crate) histories: Vec<RawHistory<'a>>,
+    pub(crate) total: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawHistory<'a> {
+    #[serde(default, borrow)]
+    id: Option<RawScalar<'a>>,
+    #[serde(default, borrow)]
+    created: Option<RawScalar<'a>>,
+    #[serde(default, borrow)]
+    items: Vec<RawItem<'a>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawItem<'a> {
+    #[serde(borrow)]
+    field: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "fieldId", borrow)]
+    field_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    from: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "fromString", borrow)]
+    from_string: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    to: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "toString", borrow)]
+    to_string: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// A string or a number (history ids and dates come as either).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawScalar<'a> {
+    Str(#[serde(borrow)] std::borrow::Cow<'a, str>),
+    Int(i64),
+    Float(f64),
+}
+
+impl RawScalar<'_> {
+    fn to_value(&self) -> Value {
+        match self {
+            RawScalar::Str(s) => Value::String(s.to_string()),
+            RawScalar::Int(n) => Value::from(*n),
+            RawScalar::Float(f) => Value::from(*f),
+        }
+    }
+}
+
+/// The typed twin of [`parse_history`].
+pub(crate) fn history_from_raw<'a>(
+    raw: &'a RawHistory<'_>,
+    roles: &mut Roles,
+    issue: Option<&crate::model::IssueKey>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<History<'a>> {
+    let at = match &raw.created {
+        Some(RawScalar::Str(s)) => super::time::parse_timestamp(s),
+        Some(other) => parse_timestamp_value(&other.to_value()),
+        None => None,
+    };
+    let Some(at) = at else {
+        diagnostics.push(Diagnostic::field(
+            issue,
+            "changelog",
+            "history has no readable `created` date; skipped",
+        ));
+        return None;
+    };
+    let id = match &raw.id {
+        Some(RawScalar::Str(s)) => s.parse().unwrap_or(0),
+        Some(RawScalar::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    let items = raw
+        .items
+        .iter()
+        .filter_map(|item| {
+            let field = item.field.as_deref()?;
+            let field_id = item.field_id.as_deref();
+            roles.learn_from_item(field, field_id);
+            Some(Item {
+                field,
+                field_id,
+                from: item.from.as_deref(),
+                from_string: item.from_string.as_deref(),
+                to: item.to.as_deref(),
+                to_string: item.to_string.as_deref(),
+            })
+        })
+        .collect();
+    Some(History {
+        id,
+        at: at.with_timezone(&Utc),
+        offset_secs: at.offset().local_minus_utc(),
+        items,
+    })
 }

@@ -9,8 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use super::changelog;
+use super::changelog::RawChangelog;
 use super::fields::{fields_from_value, FieldCatalog, Roles};
-use super::issue::{parse_issue, Extras};
+use super::issue::{parse_issue, parse_issue_with, Extras};
 use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
 use super::{Diagnostic, Error, IngestOptions};
@@ -691,9 +692,75 @@ impl<'de> serde::de::Visitor<'de> for IssuesSeed<'_, '_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let state = self.0;
         let no_sprints = BTreeMap::new();
-        while let Some(value) = seq.next_element_seed(pruned::seed())? {
-            state.issues.push(parse_issue(&value, state.options, &mut state.roles, &no_sprints));
+        while let Some((value, typed)) = seq.next_element_seed(IssueSeed)? {
+            state.issues.push(parse_issue_with(
+                &value,
+                typed.as_ref(),
+                state.options,
+                &mut state.roles,
+                &no_sprints,
+            ));
         }
         Ok(())
+    }
+}
+
+/// One issue of a streamed page: its embedded changelog read in typed form,
+/// everything else as a pruned JSON value.
+struct IssueSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for IssueSeed {
+    type Value = (Value, Option<RawChangelog<'de>>);
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IssueSeed {
+    type Value = (Value, Option<RawChangelog<'de>>);
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an issue")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        let mut typed = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "changelog" {
+                // A changelog of another shape fails the streamed read, and
+                // the general reader takes the whole input instead.
+                typed = map.next_value::<Option<RawChangelog<'de>>>()?;
+            } else if pruned::skipped_in_lean_issue(&key) {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else {
+                out.insert(key.into_owned(), map.next_value_seed(pruned::seed())?);
+            }
+        }
+        Ok((Value::Object(out), typed))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde::de::Visitor::visit_seq(pruned::seed(), seq)?;
+        Ok((value, None))
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_streamed_page_reads_the_same_as_the_general_path() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sim/tiny-export-16.json");
+        let page = std::fs::read_to_string(path).unwrap();
+        let options = IngestOptions::default();
+        assert!(stream_search_page(&page, &options).is_some(), "a plain search page streams");
+        let streamed = ingest_str(&page, &options).unwrap();
+        // Wrapped in an array, the same page takes the general path.
+        let general = ingest_str(&format!("[{page}]"), &options).unwrap();
+        assert_eq!(streamed.dataset, general.dataset);
+        assert_eq!(streamed.diagnostics, general.diagnostics);
+        assert!(streamed.dataset.issues.iter().any(|i| i.status_history.len() > 3));
     }
 }

@@ -68,6 +68,17 @@ pub(crate) fn parse_issue(
     roles: &mut Roles,
     sprint_names: &BTreeMap<String, SprintId>,
 ) -> Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic> {
+    parse_issue_with(value, None, options, roles, sprint_names)
+}
+
+/// [`parse_issue`] with the embedded changelog already read in typed form.
+pub(crate) fn parse_issue_with(
+    value: &Value,
+    typed: Option<&changelog::RawChangelog<'_>>,
+    options: &IngestOptions,
+    roles: &mut Roles,
+    sprint_names: &BTreeMap<String, SprintId>,
+) -> Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic> {
     let (raw, webhook_changelog) = unwrap_issue(value);
     let mut diags = Vec::new();
     let key = raw
@@ -99,6 +110,19 @@ pub(crate) fn parse_issue(
         let total = changelog_value.get("total").and_then(Value::as_u64);
         let held = changelog_value.get("histories").and_then(Value::as_array).map_or(0, Vec::len);
         if let Some(total) = total.filter(|t| *t as usize > held) {
+            diags.push(Diagnostic::field(
+                k,
+                "changelog",
+                format!("changelog holds {held} of {total} histories; the rest must be paged from /issue/{key}/changelog"),
+            ));
+        }
+    }
+    if let Some(typed) = typed {
+        for h in &typed.histories {
+            histories.extend(changelog::history_from_raw(h, roles, k, &mut diags));
+        }
+        let held = typed.histories.len();
+        if let Some(total) = typed.total.filter(|t| *t as usize > held) {
             diags.push(Diagnostic::field(
                 k,
                 "changelog",

@@ -71,6 +71,11 @@ pub(crate) fn from_str(input: &str, keep_schema: bool) -> serde_json::Result<Val
     Ok(value)
 }
 
+/// True for keys a streamed issue skips at any depth.
+pub(crate) fn skipped_in_lean_issue(key: &str) -> bool {
+    skipped(key) || skipped_in_issue(key)
+}
+
 /// The seed that parses one value the pruned way.
 pub(crate) fn seed() -> Pruned {
     Pruned { keep_schema: false, lean: true }
