@@ -9,3 +9,4 @@ mod peer;
 mod webhooks;
 mod auth;
 mod notify;
+mod golden;

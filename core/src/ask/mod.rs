@@ -303,18 +303,19 @@ impl Context<'_> {
             None => format!("{name} has nothing open to score."),
         };
         text.push_str(&format!(
-            " It finished {this} items in the last 7 days against a weekly mean of {mean:.1}."
+            " It finished {} in the last 7 days against a weekly mean of {mean:.1}.",
+            crate::summary::items(this)
         ));
         let mut keys = Vec::new();
         match subject {
             Subject::Team(team) => {
                 if let Some(running) = self.ix.sprint_odds(team, &issues, self.as_of) {
-                    if let Some(odds) = running.odds {
+                    if let Some(odds) = running.odds.filter(|_| !running.remaining.is_empty()) {
                         text.push_str(&format!(
-                            " {} has {:.0}% odds of finishing its {} remaining items.",
+                            " {} has {:.0}% odds of finishing its {}.",
                             running.sprint.name,
                             odds * 100.0,
-                            running.remaining.len()
+                            crate::summary::remaining_items(running.remaining.len())
                         ));
                     }
                 }
@@ -397,12 +398,12 @@ impl Context<'_> {
                 let issues = self.issues_of(subject);
                 let mut text = String::new();
                 if let Some(running) = self.ix.sprint_odds(team, &issues, self.as_of) {
-                    if let Some(odds) = running.odds {
+                    if let Some(odds) = running.odds.filter(|_| !running.remaining.is_empty()) {
                         text.push_str(&format!(
-                            "{} has {:.0}% odds of finishing its {} remaining items by {}.",
+                            "{} has {:.0}% odds of finishing its {} by {}.",
                             running.sprint.name,
                             odds * 100.0,
-                            running.remaining.len(),
+                            crate::summary::remaining_items(running.remaining.len()),
                             running
                                 .sprint
                                 .end
@@ -545,7 +546,8 @@ impl Context<'_> {
         }
         let (finished, mean) = self.finished_last_week(&issues);
         text.push_str(&format!(
-            " It finished {finished} items in the last 7 days (weekly mean {mean:.1})."
+            " It finished {} in the last 7 days (weekly mean {mean:.1}).",
+            crate::summary::items(finished)
         ));
         let arrived: Vec<&IssueKey> = issues
             .iter()

@@ -48,12 +48,12 @@ pub(crate) struct Index<'a> {
     blocked_statuses: Vec<String>,
     /// Cycle times and daily throughput per (issue list, instant), so the
     /// epics of one team do not rescan the team's history each.
-    cycle_cache: RefCell<HashMap<(usize, usize, i64), Rc<Vec<f64>>>>,
-    throughput_cache: RefCell<HashMap<(usize, usize, i64, i64), Rc<Vec<u32>>>>,
-    open_cache: RefCell<HashMap<(usize, usize, i64), Rc<Vec<usize>>>>,
+    cycle_cache: RefCell<HashMap<(ListKey, i64), Rc<Vec<f64>>>>,
+    throughput_cache: RefCell<HashMap<(ListKey, i64, i64), Rc<Vec<u32>>>>,
+    open_cache: RefCell<HashMap<(ListKey, i64), Rc<Vec<usize>>>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
     in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
-    sprint_cache: RefCell<HashMap<(usize, usize, i64), Option<SprintOdds<'a>>>>,
+    sprint_cache: RefCell<HashMap<(ListKey, i64), Option<SprintOdds<'a>>>>,
     /// Status histories as categories, flat, for the issues that can still
     /// matter (`spans[idx]` is a range of `steps`; empty for settled issues):
     /// the hot questions then compare no strings.
@@ -84,6 +84,19 @@ fn fact_of(issue: &Issue) -> Fact {
             None => issue.resolved.unwrap_or(issue.created),
         });
     Fact { created: issue.created, settled, category: issue.category, finished }
+}
+
+/// Identifies an issue list for the caches: its address, length, first and
+/// last elements (the lists are the index's own, or live as long as it).
+type ListKey = (usize, usize, usize, usize);
+
+fn list_key(issues: &[usize]) -> ListKey {
+    (
+        issues.as_ptr() as usize,
+        issues.len(),
+        issues.first().copied().unwrap_or(usize::MAX),
+        issues.last().copied().unwrap_or(usize::MAX),
+    )
 }
 
 /// One status change as the analytics need it.
@@ -431,7 +444,7 @@ impl<'a> Index<'a> {
 
     /// Cycle times in days of the issues finished in `(t − HISTORY_DAYS, t]`, ascending.
     pub(crate) fn cycle_times(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Vec<f64>> {
-        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        let key = (list_key(issues), t.timestamp());
         if let Some(hit) = self.cycle_cache.borrow().get(&key) {
             return hit.clone();
         }
@@ -464,7 +477,7 @@ impl<'a> Index<'a> {
         t: DateTime<Utc>,
         days: i64,
     ) -> Rc<Vec<u32>> {
-        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp(), days);
+        let key = (list_key(issues), t.timestamp(), days);
         if let Some(hit) = self.throughput_cache.borrow().get(&key) {
             return hit.clone();
         }
@@ -497,7 +510,7 @@ impl<'a> Index<'a> {
 
     /// The issues of `issues` open at `t`.
     pub(crate) fn open_list(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Vec<usize>> {
-        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        let key = (list_key(issues), t.timestamp());
         if let Some(hit) = self.open_cache.borrow().get(&key) {
             return hit.clone();
         }
@@ -579,7 +592,7 @@ impl<'a> Index<'a> {
         issues: &[usize],
         t: DateTime<Utc>,
     ) -> Option<SprintOdds<'a>> {
-        let key = (issues.as_ptr() as usize, issues.len(), t.timestamp());
+        let key = (list_key(issues), t.timestamp());
         if let Some(hit) = self.sprint_cache.borrow().get(&key) {
             return hit.clone();
         }

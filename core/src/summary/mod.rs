@@ -257,6 +257,20 @@ fn velocity(
     })
 }
 
+/// "1 item", "3 items".
+pub(crate) fn items(n: usize) -> String {
+    crate::risk::factors::plural(n, "item", "items")
+}
+
+/// "its remaining item", "its 3 remaining items" (after "its").
+pub(crate) fn remaining_items(n: usize) -> String {
+    if n == 1 {
+        "last remaining item".to_owned()
+    } else {
+        format!("{n} remaining items")
+    }
+}
+
 fn pct(odds: f64) -> String {
     format!("{:.0}%", odds * 100.0)
 }
@@ -281,8 +295,12 @@ pub(crate) fn epic_forecast_at(
         issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
     let remaining = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
     let samples = crate::risk::factors::epic_samples(ix, children, team_issues, t);
-    let p50 = signals::days_to_finish(&samples, remaining, 0.5).map(|d| signals::date_after(t, d));
-    let p85_days = signals::days_to_finish(&samples, remaining, 0.85);
+    // Nothing left to forecast: the epic is done in all but its own status.
+    let forecastable = remaining > 0;
+    let p50 = signals::days_to_finish(&samples, remaining, 0.5)
+        .filter(|_| forecastable)
+        .map(|d| signals::date_after(t, d));
+    let p85_days = signals::days_to_finish(&samples, remaining, 0.85).filter(|_| forecastable);
     let p85 = p85_days.map(|d| signals::date_after(t, d));
     let week_ago = t - Duration::days(7);
     let moved_days = (|| {
@@ -300,9 +318,15 @@ pub(crate) fn epic_forecast_at(
     let name = format!("{} \"{}\"", issue.key, issue.summary);
     let mut sentence = match (p50, p85) {
         (Some(p50), Some(p85)) => {
-            format!("{name} should land between {p50} (even odds) and {p85} (85% odds), {remaining} items to go")
+            format!(
+                "{name} should land between {p50} (even odds) and {p85} (85% odds), {} to go",
+                items(remaining)
+            )
         }
-        _ => format!("{name} has {remaining} items to go and no recent progress to forecast from"),
+        _ if remaining == 0 => format!("{name} has no open items left but is not closed"),
+        _ => {
+            format!("{name} has {} to go and no recent progress to forecast from", items(remaining))
+        }
     };
     if let (Some(due), Some(odds)) = (issue.due, odds) {
         sentence.push_str(&format!("; {} odds of meeting its {due} due date", pct(odds)));
@@ -364,7 +388,7 @@ fn shipped(
     let sentence = if done.is_empty() {
         format!("{team} shipped nothing this week.")
     } else {
-        let mut s = format!("{team} shipped {} items ({points:.0} points)", done.len());
+        let mut s = format!("{team} shipped {} ({points:.0} points)", items(done.len()));
         if !epics.is_empty() {
             let keys: Vec<&str> = epics.iter().map(IssueKey::as_str).collect();
             s.push_str(&format!(", completing epic {}", keys.join(", ")));
@@ -446,11 +470,11 @@ fn summary_in(
         let running = ix.sprint_odds(team, issues, t);
         let sprint_odds = running.as_ref().and_then(|r| r.odds);
         let mut sentences = vec![format!(
-            "{team} is {} ({}, {}): it finished {} items this week against a 4-week mean of {:.1}.",
+            "{team} is {} ({}, {}): it finished {} this week against a 4-week mean of {:.1}.",
             risk.level,
             risk.score,
             trend_words(risk.trend.delta, risk.trend.direction),
-            tp.this_week,
+            items(tp.this_week as usize),
             tp.mean_4w
         )];
         if let Some(v) = &velocity {
@@ -466,12 +490,14 @@ fn summary_in(
             ));
         }
         if let Some(r) = &running {
-            if let Some(odds) = r.odds {
+            if r.remaining.is_empty() {
+                sentences.push(format!("{} has finished all its items.", r.sprint.name));
+            } else if let Some(odds) = r.odds {
                 sentences.push(format!(
-                    "{} has {} odds of finishing its {} remaining items by {}.",
+                    "{} has {} odds of finishing its {} by {}.",
                     r.sprint.name,
                     pct(odds),
-                    r.remaining.len(),
+                    remaining_items(r.remaining.len()),
                     r.sprint.end.map_or_else(String::new, |e| e.date_naive().to_string())
                 ));
             }
