@@ -747,6 +747,7 @@ impl Run<'_> {
         for board in boards {
             let values = self.client.sprints(board, "").await?;
             let (sprints, _diagnostics) = director_core::ingest::sprints_from_value(&json!({ "values": values }));
+            self.fetch_sprint_reports(board, &sprints).await?;
             let rows: Vec<(u64, String)> = sprints
                 .into_iter()
                 .map(|mut sprint| {
@@ -757,6 +758,40 @@ impl Run<'_> {
             self.syncer.blocking(move |store| store.put_sprints(board, &rows)).await?;
         }
         self.store().set_meta("sprints.refreshed", &now.to_rfc3339())?;
+        Ok(())
+    }
+
+    /// Jira's sprint report of sprints that closed since the last look (on a
+    /// board's first look, only its latest closed sprint): one call per sprint,
+    /// once. Sites without the report answer 404, remembered as empty.
+    async fn fetch_sprint_reports(
+        &mut self,
+        board: u64,
+        sprints: &[director_core::model::Sprint],
+    ) -> Result<(), Error> {
+        use director_core::model::SprintState;
+        let seen_board = self.store().meta(&format!("sprint_reports:{board}"))?.is_some();
+        let mut closed: Vec<&director_core::model::Sprint> =
+            sprints.iter().filter(|sprint| sprint.state == SprintState::Closed).collect();
+        closed.sort_by_key(|sprint| sprint.complete.or(sprint.end));
+        let wanted: Vec<&director_core::model::Sprint> =
+            if seen_board { closed } else { closed.into_iter().rev().take(1).collect() };
+        for sprint in wanted {
+            let key = format!("sprint_report:{board}:{}", sprint.id);
+            if self.store().meta(&key)?.is_some() {
+                continue;
+            }
+            let report = match self.client.sprint_report(board, sprint.id.0).await {
+                Ok(report) => report.map(|value| value.to_string()).unwrap_or_default(),
+                // The report is optional: a site that refuses it must not fail the sync.
+                Err(jira::Error::BadRequest { .. } | jira::Error::Unauthorized { .. } | jira::Error::Status { .. }) => {
+                    String::new()
+                }
+                Err(err) => return Err(err.into()),
+            };
+            self.store().set_meta(&key, &report)?;
+        }
+        self.store().set_meta(&format!("sprint_reports:{board}"), "1")?;
         Ok(())
     }
 

@@ -102,3 +102,27 @@ async fn errors_use_one_json_shape() {
     let page = reqwest::get(proxy.url("/")).await.unwrap().text().await.unwrap();
     assert!(page.contains("dashboard has not been built"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stream_sync_progress_and_data_changes() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let client = reqwest::Client::new();
+    let mut events = client.get(proxy.url("/api/v1/events")).send().await.unwrap();
+    assert_eq!(
+        events.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+    let accepted = client.post(proxy.url("/api/v1/sync")).send().await.unwrap();
+    assert_eq!(accepted.status().as_u16(), 202);
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !text.contains("event: sync_finished") {
+        let chunk = tokio::time::timeout_at(deadline, events.chunk()).await.expect("events in time").unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk.expect("stream open")));
+    }
+    for name in ["sync_started", "sync_progress", "data_changed", "sync_finished"] {
+        assert!(text.contains(&format!("event: {name}")), "no {name} in {text}");
+    }
+    assert!(text.contains("\"ok\":true"), "{text}");
+}

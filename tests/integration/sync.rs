@@ -182,3 +182,29 @@ async fn wide_windows_are_read_ids_first() {
     let searches = sim.request_log().iter().filter(|r| r.path.contains("/search")).count();
     assert_eq!(searches, 2, "{:?}", sim.request_log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sprint_reports_are_read_where_the_site_has_them() {
+    use director_sim::{Fault, FaultRule, Matcher};
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let teams = sim.teams();
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    // The first board's report is missing (404, as on sites without it); the others are there.
+    sim.faults().push(FaultRule::new(Matcher::path("/rest/greenhopper"), Fault::ServerError(404)).times(1));
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    let reports = sim.request_log().iter().filter(|r| r.path.contains("sprintreport")).count();
+    assert_eq!(reports, teams.len(), "one report per board, for its latest closed sprint");
+    let sprints: Vec<director_core::model::Sprint> =
+        proxy.state.store.sprints_json().unwrap().iter().map(|json| serde_json::from_str(json).unwrap()).collect();
+    let mut stored = 0;
+    for sprint in &sprints {
+        let board = sprint.board.unwrap().0;
+        if let Some(json) = proxy.state.store.meta(&format!("sprint_report:{board}:{}", sprint.id)).unwrap() {
+            if json.contains("completedIssues") {
+                stored += 1;
+            }
+        }
+    }
+    assert_eq!(stored, teams.len() - 1);
+}
