@@ -74,7 +74,7 @@ fn synthetic_export(n: u64) -> String {
                 let to = match last {
                     0 => 1,
                     1 => 2 + next(2) as usize,
-                    2 => if next(4) == 0 { 1 } else { 3 },
+                    2 if next(4) == 0 => 1,
                     _ => 3,
                 };
                 if to != last {
