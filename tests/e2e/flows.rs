@@ -82,6 +82,7 @@ pub(crate) async fn every_view_fits_a_laptop_and_a_phone(ctx: &Ctx) -> anyhow::R
     for (width, height) in [(1280, 800), (375, 667)] {
         page::resize(ctx, width, height).await?;
         for (name, path) in VIEWS {
+            let started = std::time::Instant::now();
             page::goto(ctx, path).await?;
             page::wait_for_count(ctx, "main h1", 1, LOAD).await?;
             // Let the cached data and charts lay out before measuring.
@@ -92,6 +93,7 @@ pub(crate) async fn every_view_fits_a_laptop_and_a_phone(ctx: &Ctx) -> anyhow::R
                 problems.push(format!("{err:#}"));
             }
             page::screenshot(ctx, &format!("{name}-{width}x{height}")).await?;
+            println!("    {path} at {width}×{height}: {:.1} s", started.elapsed().as_secs_f64());
         }
     }
     page::resize(ctx, 1280, 800).await?;

@@ -344,6 +344,17 @@ impl DataCtx {
         let on_error = Closure::<dyn FnMut()>::new(move || self.refresh());
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
+        // Close the stream when the page goes away, so a reload does not wait
+        // behind a lingering connection (browsers allow six per host).
+        if let Some(window) = web_sys::window() {
+            let closing = source.clone();
+            let on_page_hide = Closure::<dyn FnMut()>::new(move || closing.close());
+            let _ = window.add_event_listener_with_callback(
+                "pagehide",
+                on_page_hide.as_ref().unchecked_ref(),
+            );
+            on_page_hide.forget();
+        }
     }
 }
 

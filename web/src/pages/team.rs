@@ -3,13 +3,15 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use director_core::flow::{self, DateRange, FlowOptions, Workflow};
-use director_core::model::{Dataset, Issue, Priority, StatusCategory};
+use director_core::model::{Dataset, Issue, Priority, SprintState, StatusCategory};
+use director_core::velocity;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::charts::bar_chart::{Bar, BarChart};
 use crate::components::charts::cfd_chart::CfdChart;
 use crate::components::charts::scatter_chart::{Point, RefLine, ScatterChart};
+use crate::components::charts::velocity_chart::{SprintBar, VelocityChart};
 use crate::route::{decode_segment, Page};
 use crate::snapshot::{Snapshot, TeamCounts};
 use crate::state::use_data;
@@ -50,7 +52,11 @@ struct FlowCharts {
     stages: Vec<String>,
     cfd: Vec<Vec<f64>>,
     aging_points: Vec<Point>,
+    sprints: Vec<SprintBar>,
 }
+
+/// Closed sprints on the velocity chart.
+const VELOCITY_SPRINTS: usize = 8;
 
 /// The team page.
 #[component]
@@ -76,6 +82,18 @@ pub fn TeamPage() -> impl IntoView {
             let n_stages = charts.stages.len().max(1) as f64;
             let stage_axis = charts.stages.join(" → ");
             view! {
+                <h2>"Velocity"</h2>
+                {if charts.sprints.is_empty() {
+                    view! { <p class="empty">"No closed sprints on this team's board yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <VelocityChart
+                            sprints=charts.sprints.clone()
+                            title="Story points committed and completed in the last closed sprints"
+                        />
+                    }
+                        .into_any()
+                }}
                 <h2>"Cycle time of finished work"</h2>
                 <ScatterChart
                     points=charts.cycle_points.clone()
@@ -302,5 +320,26 @@ fn flow_charts(dataset: &Dataset, name: &str, today: NaiveDate) -> Option<FlowCh
             label: format!("{}: {} d in {}", item.key, item.age_days, item.stage),
         })
         .collect();
-    Some(FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points })
+    let as_of = today.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+    let mut closed: Vec<_> = velocity::velocity(dataset, &workflow, &[], as_of)
+        .into_iter()
+        .filter(|sprint| sprint.state == SprintState::Closed)
+        .filter(|sprint| team.board.is_none_or(|board| sprint.board == Some(board)))
+        .filter(|sprint| {
+            team.board.is_some()
+                || sprint.name.to_ascii_lowercase().contains(&team.id.0.to_ascii_lowercase())
+        })
+        .collect();
+    closed.sort_by_key(|sprint| sprint.start);
+    let mut sprints: Vec<SprintBar> = closed
+        .into_iter()
+        .map(|sprint| SprintBar {
+            name: sprint.name,
+            committed: sprint.committed,
+            completed: sprint.completed,
+        })
+        .collect();
+    let skip = sprints.len().saturating_sub(VELOCITY_SPRINTS);
+    sprints.drain(..skip);
+    Some(FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points, sprints })
 }

@@ -99,6 +99,51 @@ pub fn bars(
         .collect()
 }
 
+/// Side-by-side bars: for each slot, one bar per series (`series[s][slot]`),
+/// all scaled to `y_max`. Returns `rects[s][slot]`.
+pub fn grouped_bars(
+    series: &[Vec<f64>],
+    width: f64,
+    height: f64,
+    margins: Margins,
+    gap: f64,
+    y_max: f64,
+) -> Vec<Vec<Rect>> {
+    let n_slots = series.iter().map(Vec::len).max().unwrap_or(0);
+    if n_slots == 0 || series.is_empty() {
+        return Vec::new();
+    }
+    let plot_width = (width - margins.left - margins.right).max(0.0);
+    let slot = plot_width / n_slots as f64;
+    let bar_width = ((slot - gap) / series.len() as f64).max(1.0);
+    let y = LinearScale::new(
+        (0.0, if y_max > 0.0 { y_max } else { 1.0 }),
+        (height - margins.bottom, margins.top),
+    );
+    series
+        .iter()
+        .enumerate()
+        .map(|(series_idx, values)| {
+            values
+                .iter()
+                .enumerate()
+                .map(|(slot_idx, value)| {
+                    let top = y.map(value.max(0.0));
+                    Rect {
+                        x: margins.left
+                            + slot_idx as f64 * slot
+                            + gap / 2.0
+                            + series_idx as f64 * bar_width,
+                        y: top,
+                        width: bar_width,
+                        height: (height - margins.bottom - top).max(0.0),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// One histogram bin: `[start, end)` (the last bin includes its end) and its count.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bin {
@@ -216,6 +261,17 @@ mod tests {
         assert_eq!(rects.len(), 2);
         assert_eq!(rects[0], Rect { x: 5.0, y: 25.0, width: 40.0, height: 25.0 });
         assert_eq!(rects[1], Rect { x: 55.0, y: 0.0, width: 40.0, height: 50.0 });
+    }
+
+    #[test]
+    fn grouped_bars_sit_side_by_side_within_their_slot() {
+        let rects =
+            grouped_bars(&[vec![2.0, 4.0], vec![1.0, 0.0]], 100.0, 40.0, Margins::NONE, 10.0, 4.0);
+        assert_eq!(rects.len(), 2);
+        assert_eq!(rects[0][0], Rect { x: 5.0, y: 20.0, width: 20.0, height: 20.0 });
+        assert_eq!(rects[1][0], Rect { x: 25.0, y: 30.0, width: 20.0, height: 10.0 });
+        assert_eq!(rects[0][1].x, 55.0);
+        assert_eq!(rects[1][1].height, 0.0);
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod cfd_chart;
 pub mod scatter_chart;
 #[cfg(target_arch = "wasm32")]
 pub mod sparkline;
+#[cfg(target_arch = "wasm32")]
+pub mod velocity_chart;
 
 /// Colour-blind-safe palette (Okabe–Ito), in the order series use it.
 pub const PALETTE: [&str; 6] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"];
