@@ -601,8 +601,8 @@ pub(crate) fn evaluate_in(
     now: DateTime<Utc>,
     opts: &AlertOptions,
 ) -> AlertUpdate {
-    let mut conditions = dataset_conditions(&ix, now, opts);
-    conditions.extend(event_conditions(&ix, events, now, opts));
+    let mut conditions = dataset_conditions(ix, now, opts);
+    conditions.extend(event_conditions(ix, events, now, opts));
     let previous: HashMap<&AlertId, &Alert> = state.alerts.iter().map(|a| (&a.id, a)).collect();
     let mut open: BTreeMap<AlertId, Alert> = BTreeMap::new();
     let mut raised = Vec::new();
@@ -644,7 +644,7 @@ pub(crate) fn evaluate_in(
         if open.contains_key(&prev.id) {
             continue;
         }
-        if still_holds(&ix, prev, now) {
+        if still_holds(ix, prev, now) {
             open.insert(prev.id.clone(), prev.clone());
         } else {
             resolved.push(prev.id.clone());

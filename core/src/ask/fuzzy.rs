@@ -74,7 +74,7 @@ pub(crate) fn name_score(question: &[String], name: &str) -> f64 {
 /// the summary's significant words present (or nearly).
 pub(crate) fn epic_score(question: &[String], key: &str, summary: &str) -> f64 {
     let key = key.to_lowercase();
-    if question.iter().any(|w| *w == key) {
+    if question.contains(&key) {
         return 1.0;
     }
     let target: Vec<String> = words(summary)

@@ -594,22 +594,21 @@ pub fn risk_report(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) ->
 
 /// [`risk_report`] on a prepared index (shared with the summary and alerts).
 pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) -> RiskReport {
-    let ix = ix;
     let dataset = ix.dataset;
     let week_ago = as_of - Duration::days(7);
-    let now = observe_all(&ix, as_of, cfg);
-    let before = observe_all(&ix, week_ago, cfg);
+    let now = observe_all(ix, as_of, cfg);
+    let before = observe_all(ix, week_ago, cfg);
     let teams = now
         .teams
         .iter()
         .zip(&before.teams)
         .map(|((team, signals), (_, previous))| {
             let issues = &ix.by_team[team];
-            let previous = existed(&ix, issues, week_ago).then(|| score_signals(previous, cfg).0);
+            let previous = existed(ix, issues, week_ago).then(|| score_signals(previous, cfg).0);
             TeamRisk { team: team.clone(), risk: finish(signals, previous, cfg) }
         })
         .collect();
-    let org_previous = existed(&ix, &(0..dataset.issues.len()).collect::<Vec<_>>(), week_ago)
+    let org_previous = existed(ix, &(0..dataset.issues.len()).collect::<Vec<_>>(), week_ago)
         .then(|| score_signals(&before.organisation, cfg).0);
     let organisation = finish(&now.organisation, org_previous, cfg);
     let mut epics: Vec<EpicRisk> = ix
@@ -618,8 +617,8 @@ pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) 
         .copied()
         .filter(|&e| ix.is_open_at(ix.issue(e), as_of))
         .filter_map(|e| {
-            let signals = epic_signals(&ix, e, as_of, cfg)?;
-            let previous = epic_signals(&ix, e, week_ago, cfg).map(|s| score_signals(&s, cfg).0);
+            let signals = epic_signals(ix, e, as_of, cfg)?;
+            let previous = epic_signals(ix, e, week_ago, cfg).map(|s| score_signals(&s, cfg).0);
             let issue = ix.issue(e);
             Some(EpicRisk {
                 epic: issue.key.clone(),
@@ -631,7 +630,7 @@ pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) 
         })
         .collect();
     epics.sort_by(|a, b| b.risk.score.cmp(&a.risk.score).then(a.epic.cmp(&b.epic)));
-    let dependencies = graph::dependency_graph_in(&ix, as_of, cfg);
+    let dependencies = graph::dependency_graph_in(ix, as_of, cfg);
     RiskReport { as_of, organisation, teams, epics, dependencies }
 }
 

@@ -48,12 +48,12 @@ pub(crate) struct Index<'a> {
     blocked_statuses: Vec<String>,
     /// Cycle times and daily throughput per (issue list, instant), so the
     /// epics of one team do not rescan the team's history each.
-    cycle_cache: RefCell<HashMap<(ListKey, i64), Rc<Vec<f64>>>>,
-    throughput_cache: RefCell<HashMap<(ListKey, i64, i64), Rc<Vec<u32>>>>,
-    open_cache: RefCell<HashMap<(ListKey, i64), Rc<Vec<usize>>>>,
+    cycle_cache: Cache<(ListKey, i64), Rc<Vec<f64>>>,
+    throughput_cache: Cache<(ListKey, i64, i64), Rc<Vec<u32>>>,
+    open_cache: Cache<(ListKey, i64), Rc<Vec<usize>>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
     in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
-    sprint_cache: RefCell<HashMap<(ListKey, i64), Option<SprintOdds<'a>>>>,
+    sprint_cache: Cache<(ListKey, i64), Option<SprintOdds<'a>>>,
     /// Status histories as categories, flat, for the issues that can still
     /// matter (`spans[idx]` is a range of `steps`; empty for settled issues):
     /// the hot questions then compare no strings.
@@ -89,6 +89,9 @@ fn fact_of(issue: &Issue) -> Fact {
 /// Identifies an issue list for the caches: its address, length, first and
 /// last elements (the lists are the index's own, or live as long as it).
 type ListKey = (usize, usize, usize, usize);
+
+/// A memo table filled while one index is in use.
+type Cache<K, V> = RefCell<HashMap<K, V>>;
 
 fn list_key(issues: &[usize]) -> ListKey {
     (

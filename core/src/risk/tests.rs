@@ -11,7 +11,7 @@ fn report() -> RiskReport {
 }
 
 fn team<'r>(report: &'r RiskReport, name: &str) -> &'r RiskScore {
-    &report
+    report
         .teams
         .iter()
         .find(|t| t.team.0 == name)

@@ -455,9 +455,8 @@ fn summary_in(
     t: DateTime<Utc>,
     opts: &SummaryOptions,
 ) -> ExecutiveSummary {
-    let ix = ix;
     let all: Vec<usize> = ix.by_team.values().flatten().copied().collect();
-    let org_throughput = throughput(&ix, &all, week_start, t);
+    let org_throughput = throughput(ix, &all, week_start, t);
 
     let mut teams = Vec::new();
     let mut shipped_lines = Vec::new();
@@ -465,8 +464,8 @@ fn summary_in(
         let team = &team_risk.team;
         let issues = ix.by_team.get(team).map_or(&[][..], Vec::as_slice);
         let risk = &team_risk.risk;
-        let tp = throughput(&ix, issues, week_start, t);
-        let velocity = velocity(&ix, team, issues, t, opts);
+        let tp = throughput(ix, issues, week_start, t);
+        let velocity = velocity(ix, team, issues, t, opts);
         let running = ix.sprint_odds(team, issues, t);
         let sprint_odds = running.as_ref().and_then(|r| r.odds);
         let mut sentences = vec![format!(
@@ -523,7 +522,7 @@ fn summary_in(
             sprint_odds,
             sentences,
         });
-        shipped_lines.push(shipped(&ix, team, issues, week_start, t, opts.shipped_per_team));
+        shipped_lines.push(shipped(ix, team, issues, week_start, t, opts.shipped_per_team));
     }
 
     // Epics: dated ones first (soonest due), then the riskiest.
@@ -539,7 +538,7 @@ fn summary_in(
     let epics: Vec<EpicForecast> = epic_order
         .iter()
         .filter_map(|e| ix.by_key.get(e.epic.as_str()).copied())
-        .filter_map(|e| epic_forecast_at(&ix, e, t))
+        .filter_map(|e| epic_forecast_at(ix, e, t))
         .take(opts.top_epics)
         .collect();
 

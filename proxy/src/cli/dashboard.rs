@@ -1,7 +1,7 @@
 //! `claudedirector dashboard`: the whole picture on one 80×24 terminal
 //! screen — teams, top risks, alerts, epics — and where the web dashboard is.
 
-use director_core::alerts::{self, Alert, AlertState, Severity};
+use director_core::alerts::{Alert, Severity};
 use director_core::summary::{self, ExecutiveSummary, IsoWeek, StatusReport, SummaryOptions};
 
 use super::source::{self, SourceArgs};
@@ -129,17 +129,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let loaded = source::load(&args.source).await?;
     let status = summary::team_status(&loaded.dataset, loaded.as_of, &loaded.risk);
     let options = SummaryOptions { risk: loaded.risk.clone(), ..SummaryOptions::default() };
+    // The week so far, read at `as_of`: risk, alerts and summary from one pass.
     let week = IsoWeek::containing(loaded.as_of.date_naive());
-    let summary = summary::executive_summary(&loaded.dataset, week, loaded.as_of, &options);
-    let alerts = alerts::evaluate(
-        &AlertState::default(),
-        &loaded.dataset,
-        &[],
-        loaded.as_of,
-        &options.alerts,
-    )
-    .state
-    .alerts;
+    let weekly = summary::weekly_report(&loaded.dataset, week, loaded.as_of, &options);
+    let (summary, alerts) = (weekly.summary, weekly.alerts.state.alerts);
     let url = loaded.dashboard_url.clone().unwrap_or_else(|| {
         "http://127.0.0.1:8080/ (start it with `claudedirector serve`)".to_owned()
     });

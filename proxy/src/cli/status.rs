@@ -35,8 +35,8 @@ pub fn table(status: &StatusReport, data_age: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:<6} {:>4} {:>5}  {:<22} {:<10} {}",
-        "team", "health", "risk", "week", "throughput 7d / mean", "sprint", "data"
+        "{:<14} {:<6} {:>4} {:>5}  {:<22} {:<10} data",
+        "team", "health", "risk", "week", "throughput 7d / mean", "sprint"
     );
     for team in &status.teams {
         let odds =
