@@ -6,7 +6,8 @@
 //!   write, classification, apply, alert rules, outbox, delivery.
 //!
 //! Run: `cargo bench -p director-tests --bench realtime` (add `-- --quick`
-//! for a shorter run). Figures are printed; nothing is asserted.
+//! for a shorter run, `-- --no-alerts` to measure the intake without the
+//! alert rules). Figures are printed; nothing is asserted.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -208,6 +209,10 @@ async fn main() {
     );
     tokio::time::sleep(Duration::from_secs(6)).await;
 
+    if std::env::args().any(|arg| arg == "--no-alerts") {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     // 3. P0 → Slack latency, one P0 at a time.
     let mut latencies = Vec::with_capacity(p0_count);
     for n in 0..p0_count {

@@ -193,10 +193,16 @@ impl Webhooks {
             rejected: AtomicU64::new(0),
             applied: applied.clone(),
         };
-        let journal = tokio::spawn(journal(options.alert_store.clone(), journal_rx));
-        let processor = tokio::spawn(process(options, critical_rx, routine_rx, applied));
+        let deferred = Arc::new(Deferred::default());
+        let evaluator = evaluate_deferred(options.clone(), deferred.clone());
+        let journal = journal(options.alert_store.clone(), journal_rx);
+        let processor = process(options, critical_rx, routine_rx, applied, deferred);
+        // One task, so aborting it stops the journal, the processor and the evaluator.
         let task = tokio::spawn(async move {
-            let _ = tokio::join!(journal, processor);
+            tokio::select! {
+                _ = async { tokio::join!(journal, processor) } => {}
+                () = evaluator => {}
+            }
         });
         (Webhooks { inner: Arc::new(inner) }, task)
     }
@@ -350,11 +356,36 @@ async fn journal(store: Arc<dyn AlertStore>, mut rx: mpsc::Receiver<JournalEntry
     }
 }
 
+/// Alert events of routine batches waiting for the coalesced evaluation.
+#[derive(Default)]
+struct Deferred {
+    events: std::sync::Mutex<Vec<director_core::alerts::Event>>,
+    wake: tokio::sync::Notify,
+}
+
+/// Runs the alert rules for routine batches at most once per batch interval,
+/// so a storm of ordinary changes does not run them once per batch; critical
+/// deliveries are evaluated at once, inline.
+async fn evaluate_deferred(options: Options, deferred: Arc<Deferred>) {
+    let Some(alerting) = options.alerting.clone() else {
+        return std::future::pending().await;
+    };
+    let gap = options.config.webhooks.batch_interval.max(Duration::from_millis(500));
+    loop {
+        deferred.wake.notified().await;
+        let events =
+            std::mem::take(&mut *deferred.events.lock().unwrap_or_else(|p| p.into_inner()));
+        alerting.on_applied(Vec::new(), Vec::new(), events).await;
+        tokio::time::sleep(gap).await;
+    }
+}
+
 async fn process(
     options: Options,
     mut critical: mpsc::UnboundedReceiver<Delivery>,
     mut routine: mpsc::UnboundedReceiver<Delivery>,
     applied: Arc<AtomicU64>,
+    deferred: Arc<Deferred>,
 ) {
     let batch_interval = options.config.webhooks.batch_interval;
     let batch_size = options.config.webhooks.batch_size.max(1);
@@ -370,7 +401,7 @@ async fn process(
                 while let Ok(more) = critical.try_recv() {
                     group.push(more);
                 }
-                run(&options, group, &applied).await;
+                run(&options, group, &applied, None).await;
             }
             received = routine.recv() => {
                 let Some(delivery) = received else { break };
@@ -378,17 +409,17 @@ async fn process(
                 deadline.get_or_insert_with(|| tokio::time::Instant::now() + batch_interval);
                 if batch.len() >= batch_size {
                     deadline = None;
-                    run(&options, std::mem::take(&mut batch), &applied).await;
+                    run(&options, std::mem::take(&mut batch), &applied, Some(&deferred)).await;
                 }
             }
             () = sleep_until(deadline), if deadline.is_some() => {
                 deadline = None;
-                run(&options, std::mem::take(&mut batch), &applied).await;
+                run(&options, std::mem::take(&mut batch), &applied, Some(&deferred)).await;
             }
         }
     }
     if !batch.is_empty() {
-        run(&options, batch, &applied).await;
+        run(&options, batch, &applied, Some(&deferred)).await;
     }
 }
 
@@ -424,15 +455,21 @@ async fn replay(options: &Options, applied: &AtomicU64) {
                 event: row.event,
             })
             .collect();
-        if !run(options, group, applied).await {
+        if !run(options, group, applied, None).await {
             return;
         }
     }
 }
 
 /// Applies one group; false when the store failed (the deliveries stay
-/// pending and are replayed on the next start).
-async fn run(options: &Options, group: Vec<Delivery>, applied: &AtomicU64) -> bool {
+/// pending and are replayed on the next start). Alerts are evaluated
+/// inline, or through `deferred` for routine batches.
+async fn run(
+    options: &Options,
+    group: Vec<Delivery>,
+    applied: &AtomicU64,
+    deferred: Option<&Deferred>,
+) -> bool {
     if group.is_empty() {
         return true;
     }
@@ -480,7 +517,13 @@ async fn run(options: &Options, group: Vec<Delivery>, applied: &AtomicU64) -> bo
     }
     if let Some(alerting) = &options.alerting {
         if !res.changed.is_empty() || !res.deleted.is_empty() || !res.events.is_empty() {
-            alerting.on_applied(res.changed, res.deleted, res.events).await;
+            match deferred {
+                Some(deferred) => {
+                    deferred.events.lock().unwrap_or_else(|p| p.into_inner()).extend(res.events);
+                    deferred.wake.notify_one();
+                }
+                None => alerting.on_applied(res.changed, res.deleted, res.events).await,
+            }
         }
     }
     true
