@@ -154,8 +154,30 @@ async fn unbounded_jql_and_bad_tokens_get_jira_errors() {
 #[tokio::test]
 async fn embedded_changelog_is_newest_first_and_capped_with_the_true_total() {
     let sim = site(Flavor::Cloud).await;
-    let (_, page) = get(&sim, "/rest/api/3/search/jql?jql=project%20in%20(ALPHA,BRAVO,CHARLIE)&maxResults=100&expand=changelog&fields=updated").await;
-    for issue in page["issues"].as_array().unwrap() {
+    // One issue worked on far more than most, so its changelog outgrows the cap.
+    let busy = sim.issue_ids_and_updated()[0].1.clone();
+    for _ in 0..45 {
+        sim.update_issue(&busy);
+    }
+    let mut issues = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut body = json!({"jql": "project in (ALPHA, BRAVO, CHARLIE)", "maxResults": 100, "expand": "changelog", "fields": ["updated"]});
+        if let Some(t) = &token {
+            body["nextPageToken"] = json!(t);
+        }
+        let (_, page) = post(&sim, "/rest/api/3/search/jql", &body).await;
+        issues.extend(page["issues"].as_array().unwrap().iter().cloned());
+        match page.get("nextPageToken").and_then(Value::as_str) {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    assert!(
+        issues.iter().any(|i| i["changelog"]["total"].as_u64().unwrap() > 40),
+        "no issue outgrows the embedded cap"
+    );
+    for issue in &issues {
         let cl = &issue["changelog"];
         let histories = cl["histories"].as_array().unwrap();
         assert!(histories.len() <= 40);
