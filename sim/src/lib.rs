@@ -77,6 +77,7 @@ impl std::str::FromStr for Flavor {
 /// How to run the site.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
+    /// Same seed, preset and `now`: the same organisation, issue for issue.
     pub seed: u64,
     pub preset: Preset,
     pub flavor: Flavor,
@@ -141,7 +142,9 @@ impl Default for SimOptions {
 /// A team of the organisation: one project and one scrum board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimTeam {
+    /// "Alpha", "Bravo", ...
     pub name: String,
+    /// "ALPHA", "BRAVO", ...
     pub project_key: String,
     pub board_id: u64,
     pub engineers: u32,
