@@ -87,7 +87,13 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     epoch: std::sync::OnceLock<String>,
+    /// The change sequence as last read or written here, and when: API
+    /// reads within [`SEQ_TTL`] skip the database; another process writing
+    /// the same file is seen once the entry is older.
+    seq_cache: Mutex<Option<(std::time::Instant, i64)>>,
 }
+
+const SEQ_TTL: std::time::Duration = std::time::Duration::from_millis(500);
 
 fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -135,6 +141,7 @@ impl SqliteStore {
             readers,
             next_reader: AtomicUsize::new(0),
             epoch: std::sync::OnceLock::new(),
+            seq_cache: Mutex::new(None),
         })
     }
 
@@ -296,6 +303,9 @@ impl Store for SqliteStore {
             )?;
         }
         tx.commit()?;
+        if outcome.changed + outcome.deleted > 0 {
+            *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        }
         Ok(outcome)
     }
 
@@ -348,10 +358,17 @@ impl Store for SqliteStore {
     }
 
     fn last_seq(&self) -> Result<i64> {
-        let conn = self.read_conn();
-        Ok(conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'", [], |row| {
-            row.get(0)
-        })?)
+        if let Some((at, seq)) = *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            if at.elapsed() < SEQ_TTL {
+                return Ok(seq);
+            }
+        }
+        let seq: i64 = {
+            let conn = self.read_conn();
+            conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'", [], |row| row.get(0))?
+        };
+        *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((std::time::Instant::now(), seq));
+        Ok(seq)
     }
 
     fn epoch(&self) -> Result<String> {
