@@ -117,19 +117,18 @@ fn steps_of(
     relevant: &[bool],
     blocked: &[String],
 ) -> (Vec<Step>, Vec<(u32, u32)>) {
-    // Few distinct statuses: a short list compared length first beats a map of strings.
-    let mut known: Vec<(&str, StatusCategory, bool)> = Vec::new();
+    // Few distinct statuses: a short list compared length first beats a map
+    // of strings; names missing from the dataset's map are remembered too.
+    let mut known: Vec<(String, StatusCategory, bool)> = Vec::new();
     let mut lookup = |name: &str| -> (StatusCategory, bool) {
-        if let Some(&(_, category, is_blocked)) =
-            known.iter().find(|(n, ..)| n.len() == name.len() && *n == name)
+        if let Some((_, category, is_blocked)) =
+            known.iter().find(|(n, ..)| n.len() == name.len() && n == name)
         {
-            return (category, is_blocked);
+            return (*category, *is_blocked);
         }
         let category = dataset.statuses.get(name).copied().unwrap_or_else(|| guess_category(name));
         let is_blocked = blocked.iter().any(|b| b.eq_ignore_ascii_case(name));
-        if let Some((stored, _)) = dataset.statuses.get_key_value(name) {
-            known.push((stored.as_str(), category, is_blocked));
-        }
+        known.push((name.to_owned(), category, is_blocked));
         (category, is_blocked)
     };
     let mut steps = Vec::new();
