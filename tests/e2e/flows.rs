@@ -74,6 +74,10 @@ pub(crate) async fn team_page_opens_from_a_deep_link(ctx: &Ctx) -> anyhow::Resul
     })
     .await?;
     ensure!(heading == "Team Bravo", "heading reads {heading:?}");
+    // Throughput, velocity, cycle-time scatter, aging work and cumulative flow.
+    let charts = page::wait_for_count(ctx, "main svg.chart", 5, LOAD).await?;
+    let dots = page::find_all(ctx, "main svg.chart circle").await?.len();
+    ensure!(charts >= 5 && dots > 0, "the team page drew {charts} charts with {dots} points");
     Ok(())
 }
 
