@@ -55,14 +55,18 @@ async fn start_proxy(sim: &Arc<Sim>, config: Config, factor: f64) -> anyhow::Res
     let clock_sim = Arc::clone(sim);
     let options = StartOptions {
         data_dir: dir.path().to_owned(),
-        credentials: Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") },
+        credentials: Credentials::Basic {
+            email: "demo@example.com".into(),
+            token: Secret::new("demo-token"),
+        },
         clock: Clock::custom(move || clock_sim.now(), factor),
         dist: None,
         access: director_proxy::auth::Access::Open,
         webhook_secret: None,
     };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let (state, _engine) = director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))?;
+    let (state, _engine) =
+        director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let serving = state.clone();
@@ -82,13 +86,18 @@ async fn large() -> anyhow::Result<()> {
     let started = Instant::now();
     let sim = start_sim(SimOptions { preset: Preset::Large, ..SimOptions::default() }).await?;
     let total = sim.issue_ids_and_updated().len();
-    println!("large org: {total} issues, {} teams (generated in {:.1} s)", sim.teams().len(), started.elapsed().as_secs_f64());
+    println!(
+        "large org: {total} issues, {} teams (generated in {:.1} s)",
+        sim.teams().len(),
+        started.elapsed().as_secs_f64()
+    );
     let mut config = config_for(&sim, None);
     config.sync.daily_budget = 1_000_000;
     config.jira.requests_per_second = 100.0;
     let proxy = start_proxy(&sim, config, 1.0).await?;
     sim.clear_request_log();
-    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    let report =
+        proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
     anyhow::ensure!(report.ok, "initial sync failed: {:?}", report.error);
     let calls = sim.request_log().len();
     println!(
@@ -96,12 +105,14 @@ async fn large() -> anyhow::Result<()> {
         proxy.state.store.issue_count()?,
         report.millis as f64 / 1000.0
     );
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).step_by(100).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).step_by(100).collect();
     for key in &keys {
         sim.update_issue(key);
     }
     sim.clear_request_log();
-    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    let report =
+        proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
     anyhow::ensure!(report.ok, "incremental sync failed: {:?}", report.error);
     println!(
         "incremental sync of {} changed issues (1%): {} changed, {} JIRA calls, {:.2} s wall",
@@ -111,7 +122,8 @@ async fn large() -> anyhow::Result<()> {
         report.millis as f64 / 1000.0
     );
     sim.clear_request_log();
-    let report = proxy.state.sync.run(Trigger::Manual { full: true }).await.context("engine stopped")?;
+    let report =
+        proxy.state.sync.run(Trigger::Manual { full: true }).await.context("engine stopped")?;
     println!(
         "full reconcile (ids-first): {} changed, {} deleted, {} JIRA calls, {:.1} s wall",
         report.changed,
@@ -125,13 +137,16 @@ async fn large() -> anyhow::Result<()> {
 async fn api() -> anyhow::Result<()> {
     let sim = start_sim(SimOptions { preset: Preset::Small, ..SimOptions::default() }).await?;
     let proxy = start_proxy(&sim, config_for(&sim, None), 1.0).await?;
-    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    let report =
+        proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
     anyhow::ensure!(report.ok, "sync failed");
     let http = reqwest::Client::new();
-    let full: serde_json::Value = http.get(format!("{}/api/v1/issues", proxy.base_url)).send().await?.json().await?;
+    let full: serde_json::Value =
+        http.get(format!("{}/api/v1/issues", proxy.base_url)).send().await?.json().await?;
     let cursor = full["cursor"].as_str().unwrap_or_default().to_owned();
     // A realistic delta: a few issues changed since the client's cursor.
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(20).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(20).collect();
     for key in &keys {
         sim.update_issue(key);
     }
@@ -196,7 +211,9 @@ async fn day(profile: &str) -> anyhow::Result<()> {
     };
     let sim_start = day_start - chrono::Duration::hours(lead_hours);
     let live = LiveOptions { time_factor: factor, ..LiveOptions::default() };
-    let sim = start_sim(SimOptions { preset, now: sim_start, live: Some(live), ..SimOptions::default() }).await?;
+    let sim =
+        start_sim(SimOptions { preset, now: sim_start, live: Some(live), ..SimOptions::default() })
+            .await?;
     let names: Vec<String> = sim.teams().into_iter().map(|team| team.name).collect();
     let chosen: Vec<&str> = match (profile, team_count) {
         // The director's team: Charlie, 11 engineers.
@@ -214,11 +231,13 @@ async fn day(profile: &str) -> anyhow::Result<()> {
         .sum();
     let fresh_for = config.sync.fresh_for;
     let proxy = start_proxy(&sim, config, factor).await?;
-    let report = proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
+    let report =
+        proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
     anyhow::ensure!(report.ok, "initial sync failed: {:?}", report.error);
     anyhow::ensure!(sim.now() < day_start, "initial sync ran past midnight; lower the time factor");
     // The day's looks: (time, directors looking then).
-    let opens: Vec<(u32, u32)> = vec![(8, 5), (9, 20), (10, 40), (11, 55), (13, 10), (14, 30), (15, 45), (17, 20)];
+    let opens: Vec<(u32, u32)> =
+        vec![(8, 5), (9, 20), (10, 40), (11, 55), (13, 10), (14, 30), (15, 45), (17, 20)];
     let (directors, criticals): (u32, usize) = match profile {
         "director" => (1, 4),
         _ => (7, 35),
@@ -235,8 +254,9 @@ async fn day(profile: &str) -> anyhow::Result<()> {
     }
     looks.sort();
     let work_start = at(day_start, 8, 0);
-    let critical_times: Vec<DateTime<Utc>> =
-        (0..criticals).map(|n| work_start + chrono::Duration::minutes((n as i64 * 600) / criticals as i64 + 3)).collect();
+    let critical_times: Vec<DateTime<Utc>> = (0..criticals)
+        .map(|n| work_start + chrono::Duration::minutes((n as i64 * 600) / criticals as i64 + 3))
+        .collect();
     // Open high-priority issues of the profile's teams: what critical events are about.
     let keys: Vec<String> = proxy
         .state
@@ -249,8 +269,11 @@ async fn day(profile: &str) -> anyhow::Result<()> {
         .collect();
     anyhow::ensure!(!keys.is_empty(), "no open high-priority issue to raise events on");
     let http = reqwest::Client::new();
-    let mut events: Vec<(DateTime<Utc>, bool)> =
-        looks.iter().map(|t| (*t, true)).chain(critical_times.iter().map(|t| (*t, false))).collect();
+    let mut events: Vec<(DateTime<Utc>, bool)> = looks
+        .iter()
+        .map(|t| (*t, true))
+        .chain(critical_times.iter().map(|t| (*t, false)))
+        .collect();
     events.sort();
     let mut oldest_seen = chrono::Duration::zero();
     let mut stale_looks = 0;
@@ -261,10 +284,16 @@ async fn day(profile: &str) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         if is_look {
-            let age_before = proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
-            let _: serde_json::Value =
-                http.get(format!("{}/api/v1/issues?wait=true&limit=1", proxy.base_url)).send().await?.json().await?;
-            let age = proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
+            let age_before =
+                proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
+            let _: serde_json::Value = http
+                .get(format!("{}/api/v1/issues?wait=true&limit=1", proxy.base_url))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let age =
+                proxy.state.sync.data_as_of().map(|as_of| sim.now() - as_of).unwrap_or_default();
             oldest_seen = oldest_seen.max(age);
             if age.to_std().unwrap_or_default() > fresh_for {
                 stale_looks += 1;
@@ -289,7 +318,8 @@ async fn day(profile: &str) -> anyhow::Result<()> {
                 "issue_event_type_name": "issue_generic",
                 "issue": issue,
             });
-            let _ = http.post(format!("{}/webhooks/jira", proxy.base_url)).json(&body).send().await?;
+            let _ =
+                http.post(format!("{}/webhooks/jira", proxy.base_url)).json(&body).send().await?;
         }
     }
     while sim.now() < end {
@@ -299,7 +329,8 @@ async fn day(profile: &str) -> anyhow::Result<()> {
     let calls = proxy.state.store.calls_on(day_start.date_naive())?;
     let total: u64 = calls.iter().map(|(_, n)| n).sum();
     let runs = proxy.state.store.runs(200)?;
-    let runs_today = runs.iter().filter(|run| run.started >= day_start && run.started < end).count();
+    let runs_today =
+        runs.iter().filter(|run| run.started >= day_start && run.started < end).count();
     println!(
         "profile {profile}: {} teams, {engineers} engineers, {directors} directors, {} dashboard opens, {criticals} critical events",
         proxy.state.config.teams.len(),

@@ -434,7 +434,7 @@ impl Config {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(invalid("jira.url", "must start with http:// or https://"));
         }
-        if !(self.jira.requests_per_second > 0.0) {
+        if self.jira.requests_per_second.is_nan() || self.jira.requests_per_second <= 0.0 {
             return Err(invalid("jira.requests_per_second", "must be above 0"));
         }
         if self.jira.concurrency == 0 {
@@ -537,8 +537,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ' ' => continue,
             _ => return Err(format!("unknown unit {ch:?} in duration {text:?} (use s, m, h, d)")),
         };
-        let value: u64 =
-            digits.parse().map_err(|_| format!("duration {text:?} needs a number before {ch:?}"))?;
+        let value: u64 = digits
+            .parse()
+            .map_err(|_| format!("duration {text:?} needs a number before {ch:?}"))?;
         total = total.saturating_add(value.saturating_mul(unit));
         digits.clear();
     }
@@ -668,7 +669,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = Config::from_toml("[jira]\nurl = \"http://x\"\nflavour = \"cloud\"\n").unwrap_err();
+        let err =
+            Config::from_toml("[jira]\nurl = \"http://x\"\nflavour = \"cloud\"\n").unwrap_err();
         assert!(matches!(err, Error::Parse(_)), "{err:?}");
     }
 
@@ -676,11 +678,13 @@ mod tests {
     fn bad_values_name_the_key() {
         let err = Config::from_toml("[jira]\nurl = \"ftp://x\"\n").unwrap_err();
         assert!(err.to_string().contains("jira.url"), "{err}");
-        let err = Config::from_toml("[jira]\nurl = \"http://x\"\n[sync]\nreconcile = \"61 * * * *\"\n")
-            .unwrap_err();
+        let err =
+            Config::from_toml("[jira]\nurl = \"http://x\"\n[sync]\nreconcile = \"61 * * * *\"\n")
+                .unwrap_err();
         assert!(err.to_string().contains("sync.reconcile"), "{err}");
-        let err = Config::from_toml("[jira]\nurl = \"http://x\"\n[org]\ntime_zone = \"Mars/Olympus\"\n")
-            .unwrap_err();
+        let err =
+            Config::from_toml("[jira]\nurl = \"http://x\"\n[org]\ntime_zone = \"Mars/Olympus\"\n")
+                .unwrap_err();
         assert!(err.to_string().contains("Mars/Olympus"), "{err}");
         let err = Config::from_toml(
             "[jira]\nurl = \"http://x\"\n[[team]]\nname = \"A\"\njql = \"project = A\"\n[[team]]\nname = \"A\"\njql = \"project = B\"\n",

@@ -32,7 +32,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Store(_) | ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Store(_) | ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }
@@ -45,7 +47,8 @@ impl IntoResponse for ApiError {
             ApiError::Internal(detail) => tracing::error!(detail, "api internal error"),
             _ => {}
         }
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string() } };
+        let body =
+            ErrorBody { error: ErrorDetail { code: code.to_owned(), message: self.to_string() } };
         (status, Json(body)).into_response()
     }
 }

@@ -173,8 +173,6 @@ pub async fn serve_state(
 }
 
 /// Resolves when the watch turns true (or its sender is gone).
-pub fn wait_for(mut rx: tokio::sync::watch::Receiver<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    }
+pub async fn wait_for(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }

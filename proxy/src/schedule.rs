@@ -227,7 +227,12 @@ pub fn schedules(config: &Config) -> Vec<Schedule> {
     let sync = &config.sync;
     push("reconcile", &sync.reconcile, Duration::zero(), ScheduleKind::Full);
     push("monday report", &sync.monday_report, Duration::zero(), ScheduleKind::Incremental);
-    push("quarterly planning", &sync.quarterly_planning, Duration::zero(), ScheduleKind::Incremental);
+    push(
+        "quarterly planning",
+        &sync.quarterly_planning,
+        Duration::zero(),
+        ScheduleKind::Incremental,
+    );
     if let Some(meeting) = &sync.board_meeting {
         push("board meeting preparation", meeting, Duration::hours(2), ScheduleKind::Incremental);
     }

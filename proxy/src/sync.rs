@@ -340,7 +340,8 @@ async fn engine(
                 let syncer = Arc::clone(&syncer);
                 let shared_run = Arc::clone(&shared);
                 let done_tx = done_tx.clone();
-                shared.state.lock().expect("engine state lock").running_since = Some(syncer.clock.now());
+                shared.state.lock().expect("engine state lock").running_since =
+                    Some(syncer.clock.now());
                 tokio::spawn(async move {
                     let report = execute(&syncer, &shared_run, plan).await;
                     let _ = done_tx.send(report);
@@ -353,7 +354,9 @@ async fn engine(
             state.next_scheduled = next.as_ref().map(|(at, schedule)| (*at, schedule.name.clone()));
         }
         let wait = match &next {
-            Some((at, _)) => syncer.clock.real(*at - syncer.clock.now()).min(Duration::from_secs(30)),
+            Some((at, _)) => {
+                syncer.clock.real(*at - syncer.clock.now()).min(Duration::from_secs(30))
+            }
             None => Duration::from_secs(3600),
         };
         tokio::select! {
@@ -412,7 +415,8 @@ async fn execute(syncer: &Syncer, shared: &Shared, plan: Plan) -> RunReport {
     let _ = shared.events.send(ServerEvent::SyncStarted { purpose, full: plan.full });
     let run_id = syncer.store.begin_run(started, purpose, plan.full).unwrap_or(0);
     let client = syncer.client.with_purpose(purpose);
-    let mut run = Run { syncer, client, events: &shared.events, started, read: 0, changed: 0, deleted: 0 };
+    let mut run =
+        Run { syncer, client, events: &shared.events, started, read: 0, changed: 0, deleted: 0 };
     let result = run.go(&plan).await;
     let calls = syncer.client.calls() - calls_before;
     let error = result.as_ref().err().map(|err| ErrorChain(err).to_string());
@@ -486,7 +490,6 @@ impl std::fmt::Display for ErrorChain<'_> {
     }
 }
 
-
 /// How a query's issues are given a team.
 #[derive(Debug, Clone)]
 enum Classify {
@@ -522,8 +525,20 @@ struct Group {
 
 /// The fields core's ingest reads, plus the discovered custom fields.
 const BASE_FIELDS: &[&str] = &[
-    "summary", "status", "issuetype", "priority", "labels", "created", "updated", "resolutiondate",
-    "duedate", "parent", "issuelinks", "assignee", "project", "resolution",
+    "summary",
+    "status",
+    "issuetype",
+    "priority",
+    "labels",
+    "created",
+    "updated",
+    "resolutiondate",
+    "duedate",
+    "parent",
+    "issuelinks",
+    "assignee",
+    "project",
+    "resolution",
 ];
 
 struct Run<'a> {
@@ -581,7 +596,8 @@ impl Run<'_> {
             }
             if full {
                 let stored = self.store().all_ids()?;
-                let deletions: Vec<String> = stored.into_keys().filter(|id| !seen.contains(id)).collect();
+                let deletions: Vec<String> =
+                    stored.into_keys().filter(|id| !seen.contains(id)).collect();
                 if !deletions.is_empty() {
                     tracing::info!(count = deletions.len(), "removing issues jira no longer has");
                     let batch = Batch { deletions, ..Batch::default() };
@@ -601,7 +617,10 @@ impl Run<'_> {
     /// cached in the store, re-read weekly or on a full run past that age.
     async fn site_info(&mut self) -> Result<SiteInfo, Error> {
         let now = self.syncer.clock.now();
-        let refreshed = self.store().meta("site.refreshed")?.and_then(|text| DateTime::parse_from_rfc3339(&text).ok());
+        let refreshed = self
+            .store()
+            .meta("site.refreshed")?
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok());
         let stale = refreshed.is_none_or(|at| now - at.with_timezone(&Utc) > META_REFRESH);
         let cached_tz = self.store().meta("site.time_zone")?;
         let cached_fields = self.store().meta("site.fields")?;
@@ -633,7 +652,12 @@ impl Run<'_> {
             let custom = entry.pointer("/schema/custom").and_then(Value::as_str).unwrap_or("");
             let wanted = matches!(
                 name.as_str(),
-                "story points" | "story point estimate" | "sprint" | "epic link" | "flagged" | "team"
+                "story points"
+                    | "story point estimate"
+                    | "sprint"
+                    | "epic link"
+                    | "flagged"
+                    | "team"
             ) || custom.contains("gh-sprint")
                 || custom.contains("jsw-story-points")
                 || custom.contains("gh-epic-link");
@@ -657,7 +681,10 @@ impl Run<'_> {
                     fields.push(field.clone());
                 }
             }
-            options.insert(team.name.clone(), IngestOptions { points_field, ..default_options.clone() });
+            options.insert(
+                team.name.clone(),
+                IngestOptions { points_field, ..default_options.clone() },
+            );
         }
         Ok(SiteInfo { user_tz, fields, options, default_options })
     }
@@ -709,7 +736,11 @@ impl Run<'_> {
             .and_then(Value::as_str)
             .map(str::to_owned);
         if let Some(config) = &configuration {
-            self.store().put_board(board, &json!({ "id": board }).to_string(), Some(&config.to_string()))?;
+            self.store().put_board(
+                board,
+                &json!({ "id": board }).to_string(),
+                Some(&config.to_string()),
+            )?;
         }
         self.store().set_meta(&cache_key, field.as_deref().unwrap_or(""))?;
         Ok(field)
@@ -725,7 +756,9 @@ impl Run<'_> {
             .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
             .map(|at| at.with_timezone(&Utc));
         let overdue = self.store().sprints_json()?.iter().any(|json| {
-            let Ok(sprint) = serde_json::from_str::<director_core::model::Sprint>(json) else { return false };
+            let Ok(sprint) = serde_json::from_str::<director_core::model::Sprint>(json) else {
+                return false;
+            };
             use director_core::model::SprintState;
             match sprint.state {
                 SprintState::Active => sprint.end.is_some_and(|end| end < now),
@@ -746,7 +779,8 @@ impl Run<'_> {
         }
         for board in boards {
             let values = self.client.sprints(board, "").await?;
-            let (sprints, _diagnostics) = director_core::ingest::sprints_from_value(&json!({ "values": values }));
+            let (sprints, _diagnostics) =
+                director_core::ingest::sprints_from_value(&json!({ "values": values }));
             self.fetch_sprint_reports(board, &sprints).await?;
             let rows: Vec<(u64, String)> = sprints
                 .into_iter()
@@ -784,9 +818,11 @@ impl Run<'_> {
             let report = match self.client.sprint_report(board, sprint.id.0).await {
                 Ok(report) => report.map(|value| value.to_string()).unwrap_or_default(),
                 // The report is optional: a site that refuses it must not fail the sync.
-                Err(jira::Error::BadRequest { .. } | jira::Error::Unauthorized { .. } | jira::Error::Status { .. }) => {
-                    String::new()
-                }
+                Err(
+                    jira::Error::BadRequest { .. }
+                    | jira::Error::Unauthorized { .. }
+                    | jira::Error::Status { .. },
+                ) => String::new(),
                 Err(err) => return Err(err.into()),
             };
             self.store().set_meta(&key, &report)?;
@@ -834,7 +870,9 @@ impl Run<'_> {
             let stored = self.syncer.blocking(move |store| store.versions(&ids)).await?;
             let missing: Vec<String> = listed
                 .into_iter()
-                .filter(|(id, _, _)| stored.get(id).is_none_or(|version| !group_owns(group, version.team.as_deref())))
+                .filter(|(id, _, _)| {
+                    stored.get(id).is_none_or(|version| !group_owns(group, version.team.as_deref()))
+                })
                 .map(|(id, _, _)| id)
                 .collect();
             tracing::debug!(missing = missing.len(), listed = seen.len(), "key set comparison");
@@ -849,7 +887,13 @@ impl Run<'_> {
         let mut meta = Vec::new();
         for team in &group.teams {
             meta.push((format!("cursor:{team}"), self.started.to_rfc3339()));
-            let jql = self.config().teams.iter().find(|t| &t.name == team).map(|t| t.jql.clone()).unwrap_or_default();
+            let jql = self
+                .config()
+                .teams
+                .iter()
+                .find(|t| &t.name == team)
+                .map(|t| t.jql.clone())
+                .unwrap_or_default();
             meta.push((format!("jql:{team}"), jql));
         }
         let batch = Batch { meta, ..Batch::default() };
@@ -859,14 +903,20 @@ impl Run<'_> {
 
     /// Issues updated since `since` (minus the overlap), in the JIRA user's
     /// time zone: ids-first when the window is wide, else one detailed query.
-    async fn read_window(&mut self, group: &Group, since: Option<DateTime<Utc>>, info: &SiteInfo) -> Result<(), Error> {
+    async fn read_window(
+        &mut self,
+        group: &Group,
+        since: Option<DateTime<Utc>>,
+        info: &SiteInfo,
+    ) -> Result<(), Error> {
         let Some(cursor) = since else {
             self.read_listed(group, format!("({})", group.jql), info).await?;
             return Ok(());
         };
         let overlap = chrono::Duration::from_std(self.config().sync.overlap).unwrap_or_default();
         let filter = jql::and(&group.jql, &jql::updated_since(cursor - overlap, info.user_tz));
-        let wide = (self.started - cursor).to_std().unwrap_or(Duration::ZERO) > self.config().sync.ids_first_after;
+        let wide = (self.started - cursor).to_std().unwrap_or(Duration::ZERO)
+            > self.config().sync.ids_first_after;
         if wide {
             self.read_listed(group, filter, info).await?;
         } else {
@@ -877,7 +927,12 @@ impl Run<'_> {
     }
 
     /// Ids + `updated` of `filter`, then details of what differs from the store.
-    async fn read_listed(&mut self, group: &Group, filter: String, info: &SiteInfo) -> Result<HashSet<String>, Error> {
+    async fn read_listed(
+        &mut self,
+        group: &Group,
+        filter: String,
+        info: &SiteInfo,
+    ) -> Result<HashSet<String>, Error> {
         let listed = self.list(filter, true).await?;
         let seen: HashSet<String> = listed.iter().map(|(id, _, _)| id.clone()).collect();
         let ids: Vec<String> = seen.iter().cloned().collect();
@@ -885,9 +940,9 @@ impl Run<'_> {
         let changed: Vec<String> = listed
             .into_iter()
             .filter(|(id, _, updated)| {
-                stored
-                    .get(id)
-                    .is_none_or(|version| &version.updated != updated || !group_owns(group, version.team.as_deref()))
+                stored.get(id).is_none_or(|version| {
+                    &version.updated != updated || !group_owns(group, version.team.as_deref())
+                })
             })
             .map(|(id, _, _)| id)
             .collect();
@@ -898,7 +953,11 @@ impl Run<'_> {
 
     /// Lists (id, key, updated) of every issue `filter` matches; with
     /// `with_updated` false only ids and keys, which JIRA pages far larger.
-    async fn list(&mut self, filter: String, with_updated: bool) -> Result<Vec<(String, String, String)>, Error> {
+    async fn list(
+        &mut self,
+        filter: String,
+        with_updated: bool,
+    ) -> Result<Vec<(String, String, String)>, Error> {
         let mut listed = Vec::new();
         let query = SearchQuery {
             jql: format!("{filter} ORDER BY key ASC"),
@@ -912,7 +971,11 @@ impl Run<'_> {
             for issue in &page.issues {
                 let Some(id) = issue.get("id").and_then(value_as_string) else { continue };
                 let key = issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
-                let updated = issue.pointer("/fields/updated").and_then(Value::as_str).unwrap_or("").to_owned();
+                let updated = issue
+                    .pointer("/fields/updated")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
                 listed.push((id, key, updated));
             }
             let _ = self.events.send(ServerEvent::SyncProgress {
@@ -928,7 +991,12 @@ impl Run<'_> {
     }
 
     /// Details of the given issue ids, a page at a time.
-    async fn fetch_ids(&mut self, group: &Group, ids: &[String], info: &SiteInfo) -> Result<(), Error> {
+    async fn fetch_ids(
+        &mut self,
+        group: &Group,
+        ids: &[String],
+        info: &SiteInfo,
+    ) -> Result<(), Error> {
         for chunk in ids.chunks(self.config().jira.page_size as usize) {
             let Some(clause) = jql::id_in(chunk) else { continue };
             let filter = format!("({}) AND {clause}", group.jql);
@@ -954,10 +1022,15 @@ impl Run<'_> {
             if !chunk.iter().any(|key| jql::is_issue_key(key)) {
                 continue;
             }
-            let scope: Vec<String> = groups.iter().map(|group| format!("({})", group.jql)).collect();
+            let scope: Vec<String> =
+                groups.iter().map(|group| format!("({})", group.jql)).collect();
             let classify = combined_classify(&groups);
             let query = SearchQuery {
-                jql: format!("({}) AND {} ORDER BY key ASC", scope.join(" OR "), jql::key_in(chunk)),
+                jql: format!(
+                    "({}) AND {} ORDER BY key ASC",
+                    scope.join(" OR "),
+                    jql::key_in(chunk)
+                ),
                 fields: info.fields.clone(),
                 changelog: true,
                 max_results: self.config().jira.page_size,
@@ -990,7 +1063,10 @@ impl Run<'_> {
             let batch = Batch { issues: writes, ..Batch::default() };
             let outcome = self.syncer.blocking(move |store| store.write(&batch)).await?;
             self.changed += outcome.changed;
-            let _ = self.events.send(ServerEvent::SyncProgress { issues_read: self.read, calls: self.client.calls() });
+            let _ = self.events.send(ServerEvent::SyncProgress {
+                issues_read: self.read,
+                calls: self.client.calls(),
+            });
             match page.next {
                 Some(next) => token = next,
                 None => break,
@@ -1009,8 +1085,12 @@ impl Run<'_> {
     ) -> Result<Vec<IssueWrite>, Error> {
         let mut incomplete: Vec<(String, String)> = Vec::new();
         for issue in &issues {
-            let histories = issue.pointer("/changelog/histories").and_then(Value::as_array).map_or(0, Vec::len);
-            let total = issue.pointer("/changelog/total").and_then(Value::as_u64).unwrap_or(histories as u64);
+            let histories =
+                issue.pointer("/changelog/histories").and_then(Value::as_array).map_or(0, Vec::len);
+            let total = issue
+                .pointer("/changelog/total")
+                .and_then(Value::as_u64)
+                .unwrap_or(histories as u64);
             if total > histories as u64 {
                 let id = issue.get("id").and_then(value_as_string).unwrap_or_default();
                 let key = issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
@@ -1024,7 +1104,8 @@ impl Run<'_> {
                 Some(map) => fetched = map,
                 None => {
                     for (id, key) in &incomplete {
-                        let histories = self.client.changelog(if key.is_empty() { id } else { key }).await?;
+                        let histories =
+                            self.client.changelog(if key.is_empty() { id } else { key }).await?;
                         fetched.insert(id.clone(), histories);
                     }
                 }
@@ -1034,7 +1115,8 @@ impl Run<'_> {
         for mut issue in issues {
             let Some(id) = issue.get("id").and_then(value_as_string) else { continue };
             let key = issue.get("key").and_then(Value::as_str).unwrap_or("").to_owned();
-            let updated = issue.pointer("/fields/updated").and_then(Value::as_str).unwrap_or("").to_owned();
+            let updated =
+                issue.pointer("/fields/updated").and_then(Value::as_str).unwrap_or("").to_owned();
             let embedded = issue
                 .as_object_mut()
                 .and_then(|object| object.remove("changelog"))
@@ -1050,7 +1132,10 @@ impl Run<'_> {
             };
             jira::sort_histories(&mut histories);
             let team = classify.team(&issue, &key);
-            let options = team.as_ref().and_then(|team| info.options.get(team)).unwrap_or(&info.default_options);
+            let options = team
+                .as_ref()
+                .and_then(|team| info.options.get(team))
+                .unwrap_or(&info.default_options);
             let (normalised, category) = normalise(&issue, &histories, team.as_deref(), options);
             res.push(IssueWrite {
                 id,
@@ -1099,7 +1184,11 @@ fn groups(config: &Config) -> Vec<Group> {
         projects.dedup();
         res.insert(
             0,
-            Group { teams: simple_teams, jql: jql::project_in(&projects), classify: Classify::ByProject(by_project) },
+            Group {
+                teams: simple_teams,
+                jql: jql::project_in(&projects),
+                classify: Classify::ByProject(by_project),
+            },
         );
     }
     res
@@ -1140,7 +1229,9 @@ pub(crate) fn normalise(
                 tracing::debug!(key = %issue.key, count = diagnostics.len(), "ingest diagnostics");
             }
             issue.team = team.map(|team| TeamId(team.to_owned()));
-            let category = serde_json::to_value(issue.category).ok().and_then(|v| v.as_str().map(str::to_owned));
+            let category = serde_json::to_value(issue.category)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
             (serde_json::to_string(&issue).ok(), category)
         }
         Err(diagnostic) => {
@@ -1165,7 +1256,11 @@ mod tests {
             "http://x",
             Flavor::Cloud,
             AuthMode::Basic,
-            vec![team("A", "project = ALPHA"), team("L", "labels = security"), team("B", "project in (BRAVO, OPS)")],
+            vec![
+                team("A", "project = ALPHA"),
+                team("L", "labels = security"),
+                team("B", "project in (BRAVO, OPS)"),
+            ],
         );
         let groups = groups(&config);
         assert_eq!(groups.len(), 2);
@@ -1204,10 +1299,14 @@ mod tests {
         });
         let histories = vec![json!({"id": "1", "created": "2026-01-06T10:00:00.000+0000",
             "items": [{"field": "status", "fromString": "To Do", "toString": "In Progress"}]})];
-        let (issue, category) = normalise(&raw, &histories, Some("Alpha"), &IngestOptions::default());
+        let (issue, category) =
+            normalise(&raw, &histories, Some("Alpha"), &IngestOptions::default());
         let issue: director_core::model::Issue = serde_json::from_str(&issue.unwrap()).unwrap();
         assert_eq!(issue.team, Some(TeamId("Alpha".into())));
         assert_eq!(category.as_deref(), Some("in_progress"));
-        assert_eq!(issue.status_history.last().map(|change| change.to.as_str()), Some("In Progress"));
+        assert_eq!(
+            issue.status_history.last().map(|change| change.to.as_str()),
+            Some("In Progress")
+        );
     }
 }

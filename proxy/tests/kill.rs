@@ -42,13 +42,20 @@ fn sync_command(config: &std::path::Path, data: &std::path::Path) -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_nine_mid_sync_then_restart_loses_and_duplicates_nothing() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim = director_sim::start(SimOptions { preset: Preset::Tiny, ..SimOptions::default() }, listener).await.unwrap();
+    let sim =
+        director_sim::start(SimOptions { preset: Preset::Tiny, ..SimOptions::default() }, listener)
+            .await
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim);
     let data = dir.path().join("data");
     // Slow pages so the kill lands mid-run, after some pages are committed.
     sim.faults().push(
-        FaultRule::new(Matcher::path("/rest/api/3/search"), Fault::Slow(Duration::from_millis(150))).times(1000),
+        FaultRule::new(
+            Matcher::path("/rest/api/3/search"),
+            Fault::Slow(Duration::from_millis(150)),
+        )
+        .times(1000),
     );
     let mut child = sync_command(&config, &data).spawn().unwrap();
     let started = Instant::now();
@@ -72,7 +79,8 @@ async fn kill_nine_mid_sync_then_restart_loses_and_duplicates_nothing() {
     assert!(partial < total, "the kill came after the sync finished ({partial} of {total})");
 
     // Meanwhile JIRA moves on.
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
     for key in &keys {
         sim.update_issue(key);
     }
@@ -88,7 +96,11 @@ async fn kill_nine_mid_sync_then_restart_loses_and_duplicates_nothing() {
         let at = director_proxy::jira::parse_jira_time(&version.updated).unwrap();
         assert_eq!(at.timestamp_millis(), updated.timestamp_millis(), "{key} is stale");
     }
-    assert_eq!(store.issue_count().unwrap(), truth.len() as u64, "duplicates or strays in the store");
+    assert_eq!(
+        store.issue_count().unwrap(),
+        truth.len() as u64,
+        "duplicates or strays in the store"
+    );
     assert_eq!(store.issues_json().unwrap().len(), truth.len(), "some issues were not normalised");
     sim.shutdown().await;
 }

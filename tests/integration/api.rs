@@ -14,7 +14,14 @@ async fn deltas_since_a_cursor_carry_changes_and_deletions() {
     let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     let client = reqwest::Client::new();
     // wait=true: the first look syncs (the store is empty, so stale) and waits.
-    let all: IssuesDelta = client.get(proxy.url("/api/v1/issues?wait=true")).send().await.unwrap().json().await.unwrap();
+    let all: IssuesDelta = client
+        .get(proxy.url("/api/v1/issues?wait=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(all.full);
     assert_eq!(all.issues.len(), sim.issue_ids_and_updated().len());
     assert!(all.data_as_of.is_some());
@@ -24,8 +31,14 @@ async fn deltas_since_a_cursor_carry_changes_and_deletions() {
     let (deleted_id, deleted_key, _) = &truth[1];
     sim.update_issue(changed_key);
     sim.delete_issue(deleted_key);
-    let report: serde_json::Value =
-        client.post(proxy.url("/api/v1/sync?full=true&wait=true")).send().await.unwrap().json().await.unwrap();
+    let report: serde_json::Value = client
+        .post(proxy.url("/api/v1/sync?full=true&wait=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(report["ok"], true, "{report}");
 
     let delta: IssuesDelta = client
@@ -39,7 +52,10 @@ async fn deltas_since_a_cursor_carry_changes_and_deletions() {
     assert!(!delta.full);
     let keys: Vec<&str> = delta.issues.iter().map(|issue| issue.key.as_str()).collect();
     assert_eq!(keys, vec![changed_key.as_str()]);
-    assert_eq!(delta.deleted.iter().map(|id| id.0.as_str()).collect::<Vec<_>>(), vec![deleted_id.as_str()]);
+    assert_eq!(
+        delta.deleted.iter().map(|id| id.0.as_str()).collect::<Vec<_>>(),
+        vec![deleted_id.as_str()]
+    );
     let empty: IssuesDelta = client
         .get(proxy.url(&format!("/api/v1/issues?since={}", delta.cursor)))
         .send()
@@ -51,8 +67,14 @@ async fn deltas_since_a_cursor_carry_changes_and_deletions() {
     assert!(empty.issues.is_empty() && empty.deleted.is_empty());
 
     // A cursor from another store means start over.
-    let other: IssuesDelta =
-        client.get(proxy.url("/api/v1/issues?since=ffff.3")).send().await.unwrap().json().await.unwrap();
+    let other: IssuesDelta = client
+        .get(proxy.url("/api/v1/issues?since=ffff.3"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(other.full);
     assert_eq!(other.issues.len(), sim.issue_ids_and_updated().len());
 }
@@ -62,22 +84,28 @@ async fn teams_sprints_and_status_describe_the_store() {
     let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
     let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     assert!(proxy.sync(false).await.ok);
-    let teams: TeamsResponse = reqwest::get(proxy.url("/api/v1/teams")).await.unwrap().json().await.unwrap();
+    let teams: TeamsResponse =
+        reqwest::get(proxy.url("/api/v1/teams")).await.unwrap().json().await.unwrap();
     assert_eq!(teams.teams.len(), sim.teams().len());
     let total: u64 = teams.teams.iter().map(|team| team.issues).sum();
     assert_eq!(total as usize, sim.issue_ids_and_updated().len());
     for team in &teams.teams {
         assert_eq!(team.issues, team.to_do + team.in_progress + team.done, "{team:?}");
     }
-    let sprints: serde_json::Value = reqwest::get(proxy.url("/api/v1/sprints")).await.unwrap().json().await.unwrap();
+    let sprints: serde_json::Value =
+        reqwest::get(proxy.url("/api/v1/sprints")).await.unwrap().json().await.unwrap();
     assert!(!sprints["sprints"].as_array().unwrap().is_empty(), "{sprints}");
-    let status: SyncStatus = reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
+    let status: SyncStatus =
+        reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
     assert!(status.last_success.is_some());
     assert!(!status.running);
     assert_eq!(status.issues_stored as usize, sim.issue_ids_and_updated().len());
     let manual = status.calls_today.iter().find(|count| count.purpose == "manual").unwrap();
     assert!(manual.calls > 0);
-    assert_eq!(status.budget_left, Some(1_000_000 - status.calls_today.iter().map(|c| c.calls).sum::<u64>()));
+    assert_eq!(
+        status.budget_left,
+        Some(1_000_000 - status.calls_today.iter().map(|c| c.calls).sum::<u64>())
+    );
     assert!(status.next_scheduled.is_some());
     assert_eq!(status.rate_limit, "ok");
 }
@@ -118,7 +146,10 @@ async fn events_stream_sync_progress_and_data_changes() {
     let mut text = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while !text.contains("event: sync_finished") {
-        let chunk = tokio::time::timeout_at(deadline, events.chunk()).await.expect("events in time").unwrap();
+        let chunk = tokio::time::timeout_at(deadline, events.chunk())
+            .await
+            .expect("events in time")
+            .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk.expect("stream open")));
     }
     for name in ["sync_started", "sync_progress", "data_changed", "sync_finished"] {

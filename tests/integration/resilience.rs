@@ -14,7 +14,13 @@ async fn a_429_storm_is_waited_out_exactly() {
     let mut config = config_for(&sim, Flavor::Cloud);
     config.jira.page_size = 50;
     let proxy = start_proxy(&sim, config).await.unwrap();
-    sim.faults().push(FaultRule::new(Matcher::path("/rest/api/3/search"), Fault::RateLimited { retry_after_secs: 1 }).times(3));
+    sim.faults().push(
+        FaultRule::new(
+            Matcher::path("/rest/api/3/search"),
+            Fault::RateLimited { retry_after_secs: 1 },
+        )
+        .times(3),
+    );
     let report = proxy.sync(false).await;
     assert!(report.ok, "{report:?}");
     assert_store_matches_sim(&proxy.state, &sim);
@@ -26,7 +32,11 @@ async fn a_429_storm_is_waited_out_exactly() {
             .iter()
             .filter(|r| r.at > hit.at && r.at < hit.at + chrono::Duration::milliseconds(1000))
             .collect::<Vec<_>>();
-        assert!(too_early.is_empty(), "calls within Retry-After of a 429 at {}: {too_early:?}", hit.at);
+        assert!(
+            too_early.is_empty(),
+            "calls within Retry-After of a 429 at {}: {too_early:?}",
+            hit.at
+        );
     }
 }
 
@@ -41,8 +51,10 @@ async fn server_errors_slow_pages_and_truncated_bodies_are_retried() {
     sim.faults().push(FaultRule::new(search(), Fault::ServerError(503)).times(2));
     sim.faults().push(FaultRule::new(search(), Fault::ServerError(500)).after(2).times(1));
     sim.faults().push(FaultRule::new(search(), Fault::Truncated).after(3).times(2));
-    sim.faults().push(FaultRule::new(search(), Fault::Slow(Duration::from_secs(3))).after(5).times(1));
-    sim.faults().push(FaultRule::new(search(), Fault::Slow(Duration::from_millis(300))).after(6).times(2));
+    sim.faults()
+        .push(FaultRule::new(search(), Fault::Slow(Duration::from_secs(3))).after(5).times(1));
+    sim.faults()
+        .push(FaultRule::new(search(), Fault::Slow(Duration::from_millis(300))).after(6).times(2));
     let report = proxy.sync(false).await;
     assert!(report.ok, "{report:?}");
     assert_store_matches_sim(&proxy.state, &sim);
@@ -56,7 +68,9 @@ async fn issues_changing_while_pages_are_read_are_caught_next_run() {
     let mut config = config_for(&sim, Flavor::Cloud);
     config.jira.page_size = 30;
     let proxy = start_proxy(&sim, config).await.unwrap();
-    sim.faults().push(FaultRule::new(Matcher::path("/rest/api/3/search"), Fault::MutateDuringPaging).times(4));
+    sim.faults().push(
+        FaultRule::new(Matcher::path("/rest/api/3/search"), Fault::MutateDuringPaging).times(4),
+    );
     assert!(proxy.sync(false).await.ok);
     // Whatever moved during the first run is inside the next run's window.
     let second = proxy.sync(false).await;
@@ -74,9 +88,11 @@ async fn jira_down_keeps_serving_with_the_reason_visible() {
     sim.faults().push(FaultRule::new(Matcher::path("/rest/"), Fault::ServerError(502)).times(100));
     let failed = proxy.sync(true).await;
     assert!(!failed.ok);
-    let status: serde_json::Value = reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
+    let status: serde_json::Value =
+        reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
     assert!(status["last_error"].as_str().unwrap_or("").contains("502"), "{status}");
     assert!(status["issues_stored"].as_u64().unwrap() > 100, "{status}");
-    let delta: serde_json::Value = reqwest::get(proxy.url("/api/v1/issues")).await.unwrap().json().await.unwrap();
+    let delta: serde_json::Value =
+        reqwest::get(proxy.url("/api/v1/issues")).await.unwrap().json().await.unwrap();
     assert!(delta["issues"].as_array().unwrap().len() > 100);
 }

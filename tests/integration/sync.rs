@@ -7,7 +7,9 @@ use std::sync::Arc;
 use director_proxy::config::Flavor;
 use director_proxy::store::Purpose;
 use director_sim::{Preset, SimOptions};
-use director_tests::{assert_store_matches_sim, config_for, sim_options, start_proxy, start_sim, store_differences};
+use director_tests::{
+    assert_store_matches_sim, config_for, sim_options, start_proxy, start_sim, store_differences,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initial_and_incremental_sync_equal_the_site() {
@@ -19,7 +21,8 @@ async fn initial_and_incremental_sync_equal_the_site() {
     assert_store_matches_sim(&proxy.state, &sim);
 
     let teams = sim.teams();
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(5).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(5).collect();
     for key in &keys {
         sim.update_issue(key);
     }
@@ -48,7 +51,8 @@ async fn deletions_are_found_by_the_full_reconcile() {
     let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
     let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     assert!(proxy.sync(false).await.ok);
-    let victims: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(3).take(2).collect();
+    let victims: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(3).take(2).collect();
     for key in &victims {
         sim.delete_issue(key);
     }
@@ -71,7 +75,8 @@ async fn sync_in_time_zone(zone: &str) {
     config.org.time_zone = zone.parse().unwrap();
     let proxy = start_proxy(&sim, config).await.unwrap();
     assert!(proxy.sync(false).await.ok);
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
     for key in &keys {
         sim.update_issue(key);
     }
@@ -93,7 +98,8 @@ async fn incremental_sync_works_ten_hours_behind_utc() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_center_paging_and_bearer_auth() {
-    let options = SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
+    let options =
+        SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
     let sim = Arc::new(start_sim(options).await.unwrap());
     let mut config = config_for(&sim, Flavor::Datacenter);
     config.jira.page_size = 40;
@@ -120,10 +126,7 @@ async fn changelogs_past_the_embedded_cap_are_completed() {
     let (_, _, _, changelog) = stored.iter().find(|(stored_id, ..)| *stored_id == id).unwrap();
     let histories: Vec<serde_json::Value> = serde_json::from_str(changelog).unwrap();
     assert!(histories.len() > 60, "only {} histories stored for {key}", histories.len());
-    let fetched = sim
-        .request_log()
-        .iter()
-        .any(|r| r.path.contains("/changelog"));
+    let fetched = sim.request_log().iter().any(|r| r.path.contains("/changelog"));
     assert!(fetched, "no changelog call was made");
 }
 
@@ -134,7 +137,8 @@ async fn a_changed_team_jql_refreshes_that_team_in_full() {
     let config = config_for(&sim, Flavor::Cloud);
     let data = Arc::new(director_tests::TempDir::new("jql-change"));
     {
-        let proxy = director_tests::start_proxy_in(&sim, config.clone(), Arc::clone(&data)).await.unwrap();
+        let proxy =
+            director_tests::start_proxy_in(&sim, config.clone(), Arc::clone(&data)).await.unwrap();
         assert!(proxy.sync(false).await.ok);
         assert_store_matches_sim(&proxy.state, &sim);
     }
@@ -155,9 +159,13 @@ async fn a_changed_team_jql_refreshes_that_team_in_full() {
         .iter()
         .map(|json| serde_json::from_str(json).unwrap())
         .collect();
-    assert!(!issues.iter().any(|issue| &issue.project == first_project), "issues of the dropped scope remain");
+    assert!(
+        !issues.iter().any(|issue| &issue.project == first_project),
+        "issues of the dropped scope remain"
+    );
     let first_team = director_core::model::TeamId(teams[0].name.clone());
-    let owned: Vec<_> = issues.iter().filter(|issue| issue.team.as_ref() == Some(&first_team)).collect();
+    let owned: Vec<_> =
+        issues.iter().filter(|issue| issue.team.as_ref() == Some(&first_team)).collect();
     assert!(!owned.is_empty());
     assert!(owned.iter().all(|issue| issue.project == last_project && !issue.is_done()));
 }
@@ -169,7 +177,8 @@ async fn wide_windows_are_read_ids_first() {
     config.sync.ids_first_after = std::time::Duration::ZERO;
     let proxy = start_proxy(&sim, config).await.unwrap();
     assert!(proxy.sync(false).await.ok);
-    let keys: Vec<String> = sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(7).take(3).collect();
+    let keys: Vec<String> =
+        sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(7).take(3).collect();
     for key in &keys {
         sim.update_issue(key);
     }
@@ -190,17 +199,26 @@ async fn sprint_reports_are_read_where_the_site_has_them() {
     let teams = sim.teams();
     let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     // The first board's report is missing (404, as on sites without it); the others are there.
-    sim.faults().push(FaultRule::new(Matcher::path("/rest/greenhopper"), Fault::ServerError(404)).times(1));
+    sim.faults()
+        .push(FaultRule::new(Matcher::path("/rest/greenhopper"), Fault::ServerError(404)).times(1));
     let report = proxy.sync(false).await;
     assert!(report.ok, "{report:?}");
     let reports = sim.request_log().iter().filter(|r| r.path.contains("sprintreport")).count();
     assert_eq!(reports, teams.len(), "one report per board, for its latest closed sprint");
-    let sprints: Vec<director_core::model::Sprint> =
-        proxy.state.store.sprints_json().unwrap().iter().map(|json| serde_json::from_str(json).unwrap()).collect();
+    let sprints: Vec<director_core::model::Sprint> = proxy
+        .state
+        .store
+        .sprints_json()
+        .unwrap()
+        .iter()
+        .map(|json| serde_json::from_str(json).unwrap())
+        .collect();
     let mut stored = 0;
     for sprint in &sprints {
         let board = sprint.board.unwrap().0;
-        if let Some(json) = proxy.state.store.meta(&format!("sprint_report:{board}:{}", sprint.id)).unwrap() {
+        if let Some(json) =
+            proxy.state.store.meta(&format!("sprint_report:{board}:{}", sprint.id)).unwrap()
+        {
             if json.contains("completedIssues") {
                 stored += 1;
             }

@@ -51,7 +51,12 @@ impl Drop for TempDir {
 fn fastrand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     hasher.finish()
 }
 
@@ -59,7 +64,9 @@ fn fastrand_u64() -> u64 {
 pub fn sim_options(preset: Preset) -> SimOptions {
     SimOptions {
         preset,
-        now: chrono::DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z").expect("valid time").to_utc(),
+        now: chrono::DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z")
+            .expect("valid time")
+            .to_utc(),
         ..SimOptions::default()
     }
 }
@@ -98,7 +105,10 @@ pub fn config_for(sim: &Sim, flavor: Flavor) -> Config {
 /// The sim's default credentials for the config's auth mode.
 pub fn credentials_for(config: &Config) -> Credentials {
     match config.jira.auth {
-        AuthMode::Basic => Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") },
+        AuthMode::Basic => Credentials::Basic {
+            email: "demo@example.com".into(),
+            token: Secret::new("demo-token"),
+        },
         AuthMode::Bearer => Credentials::Bearer { token: Secret::new("demo-pat") },
     }
 }
@@ -145,7 +155,11 @@ pub async fn start_proxy(sim: &Arc<Sim>, config: Config) -> anyhow::Result<Proxy
 }
 
 /// Like [`start_proxy`] with a given data folder (to restart on the same store).
-pub async fn start_proxy_in(sim: &Arc<Sim>, config: Config, data: Arc<TempDir>) -> anyhow::Result<Proxy> {
+pub async fn start_proxy_in(
+    sim: &Arc<Sim>,
+    config: Config,
+    data: Arc<TempDir>,
+) -> anyhow::Result<Proxy> {
     let credentials = credentials_for(&config);
     let clock_sim = Arc::clone(sim);
     let clock = Clock::custom(move || clock_sim.now(), 1.0);
@@ -158,13 +172,15 @@ pub async fn start_proxy_in(sim: &Arc<Sim>, config: Config, data: Arc<TempDir>) 
         webhook_secret: None,
     };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let (state, _engine) = director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))
-        .context("starting the proxy")?;
+    let (state, _engine) =
+        director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone()))
+            .context("starting the proxy")?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let serving = state.clone();
     tokio::spawn(async move {
-        let _ = director_proxy::serve_state(serving, listener, director_proxy::wait_for(stop_rx)).await;
+        let _ =
+            director_proxy::serve_state(serving, listener, director_proxy::wait_for(stop_rx)).await;
     });
     Ok(Proxy { state, base_url, data, stop })
 }
@@ -183,7 +199,10 @@ pub fn store_differences(state: &AppState, sim: &Sim) -> Vec<String> {
             Some(version) => {
                 let stored_at = director_proxy::jira::parse_jira_time(&version.updated);
                 if stored_at.map(|at| at.timestamp_millis()) != Some(updated.timestamp_millis()) {
-                    res.push(format!("{key} stored as updated {} but jira has {updated}", version.updated));
+                    res.push(format!(
+                        "{key} stored as updated {} but jira has {updated}",
+                        version.updated
+                    ));
                 }
             }
         }

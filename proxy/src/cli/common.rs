@@ -48,10 +48,12 @@ impl Drop for Opened {
 /// Loads the config and opens the store; unless `offline`, syncs first when
 /// data is older than `fresh_for` (progress on stderr when it is a terminal).
 pub async fn open(args: &StoreArgs) -> anyhow::Result<Opened> {
-    let config = Config::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
+    let config =
+        Config::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
     let credentials = if args.offline {
         // Never sent: an offline command starts no sync.
-        Credentials::from_env(config.jira.auth).unwrap_or(Credentials::Bearer { token: Secret::new("") })
+        Credentials::from_env(config.jira.auth)
+            .unwrap_or(Credentials::Bearer { token: Secret::new("") })
     } else {
         Credentials::from_env(config.jira.auth).context("reading JIRA credentials")?
     };
@@ -86,7 +88,11 @@ pub fn start(config: Config, data: PathBuf, credentials: Credentials) -> anyhow:
 }
 
 /// Runs one sync and waits for it, drawing a progress line on a terminal.
-pub async fn run_with_progress(state: &AppState, trigger: Trigger, quiet: bool) -> anyhow::Result<RunReport> {
+pub async fn run_with_progress(
+    state: &AppState,
+    trigger: Trigger,
+    quiet: bool,
+) -> anyhow::Result<RunReport> {
     let mut events = state.sync.subscribe();
     let show = !quiet && std::io::stderr().is_terminal();
     let done = state.sync.trigger(trigger);
@@ -120,8 +126,12 @@ pub fn dataset(state: &AppState) -> anyhow::Result<Dataset> {
         .iter()
         .filter_map(|json| serde_json::from_str(json).ok())
         .collect();
-    let sprints: Vec<Sprint> =
-        state.store.sprints_json()?.iter().filter_map(|json| serde_json::from_str(json).ok()).collect();
+    let sprints: Vec<Sprint> = state
+        .store
+        .sprints_json()?
+        .iter()
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect();
     let teams = state
         .config
         .teams

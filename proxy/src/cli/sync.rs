@@ -28,10 +28,17 @@ pub struct Args {
 
 /// Runs the command.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let config = Config::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
-    let credentials = Credentials::from_env(config.jira.auth).context("reading JIRA credentials")?;
+    let config =
+        Config::load(&args.config).with_context(|| format!("loading {}", args.config.display()))?;
+    let credentials =
+        Credentials::from_env(config.jira.auth).context("reading JIRA credentials")?;
     let opened = super::common::start(config, args.data.clone(), credentials)?;
-    let report = super::common::run_with_progress(&opened.state, Trigger::Manual { full: args.full }, args.json).await?;
+    let report = super::common::run_with_progress(
+        &opened.state,
+        Trigger::Manual { full: args.full },
+        args.json,
+    )
+    .await?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;

@@ -18,7 +18,8 @@ pub fn header(credentials: &Credentials) -> HeaderValue {
     };
     // Credentials come from the environment; a byte HTTP forbids becomes an
     // unusable header rather than a panic, and JIRA answers 401.
-    let mut value = HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    let mut value =
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     value.set_sensitive(true);
     value
 }

@@ -139,7 +139,8 @@ pub fn simple_projects(jql: &str) -> Option<Vec<String>> {
             .and_then(|v| v.strip_suffix('"'))
             .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
             .unwrap_or(value);
-        let ok = !value.is_empty() && value.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+        let ok =
+            !value.is_empty() && value.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
         ok.then(|| value.to_ascii_uppercase())
     };
     if let Some(value) = rest.strip_prefix('=') {
@@ -200,7 +201,10 @@ mod tests {
 
     #[test]
     fn ids_are_numeric_or_dropped() {
-        assert_eq!(id_in(&["10001".into(), "x) OR (1=1".into(), "7".into()]), Some("id in (10001, 7)".into()));
+        assert_eq!(
+            id_in(&["10001".into(), "x) OR (1=1".into(), "7".into()]),
+            Some("id in (10001, 7)".into())
+        );
         assert_eq!(id_in(&["ALPHA-1".into()]), None);
         assert_eq!(id_in(&[]), None);
     }
@@ -226,7 +230,8 @@ mod tests {
 
     #[test]
     fn updated_clause_uses_the_user_time_zone() {
-        let since = DateTime::parse_from_rfc3339("2026-03-10T10:30:45Z").unwrap().with_timezone(&Utc);
+        let since =
+            DateTime::parse_from_rfc3339("2026-03-10T10:30:45Z").unwrap().with_timezone(&Utc);
         assert_eq!(updated_since(since, Tz::UTC), "updated >= \"2026/03/10 10:30\"");
         // Kiritimati is UTC+14: the next calendar day.
         assert_eq!(

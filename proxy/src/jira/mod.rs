@@ -136,7 +136,10 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.inner.base).field("purpose", &self.purpose).finish()
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .field("purpose", &self.purpose)
+            .finish()
     }
 }
 
@@ -280,14 +283,20 @@ impl Client {
                             .and_then(|value| value.to_str().ok())
                             .map(|reason| format!("429 {reason}"))
                             .or_else(|| Some(format!("{}", status.as_u16())));
-                        tracing::warn!(what, wait_ms = wait.as_millis() as u64, "jira rate limited; waiting");
+                        tracing::warn!(
+                            what,
+                            wait_ms = wait.as_millis() as u64,
+                            "jira rate limited; waiting"
+                        );
                         self.inner.limiter.block_for(wait, reason);
                         continue;
                     }
                     if status.is_success() {
                         match serde_json::from_slice::<Value>(&bytes) {
                             Ok(value) => return Ok(Some(value)),
-                            Err(err) => format!("body is not complete JSON ({} bytes): {err}", bytes.len()),
+                            Err(err) => {
+                                format!("body is not complete JSON ({} bytes): {err}", bytes.len())
+                            }
                         }
                     } else if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
                         format!("status {status}")
@@ -296,24 +305,41 @@ impl Client {
                             return Ok(None);
                         }
                         return Err(Error::NotFound { what: what.to_owned() });
-                    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+                    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+                    {
                         return Err(Error::Unauthorized {
                             status: status.as_u16(),
                             message: error_message(&bytes),
                         });
                     } else if status == StatusCode::BAD_REQUEST {
-                        return Err(Error::BadRequest { what: what.to_owned(), message: error_message(&bytes) });
+                        return Err(Error::BadRequest {
+                            what: what.to_owned(),
+                            message: error_message(&bytes),
+                        });
                     } else {
-                        return Err(Error::Status { what: what.to_owned(), status: status.as_u16() });
+                        return Err(Error::Status {
+                            what: what.to_owned(),
+                            status: status.as_u16(),
+                        });
                     }
                 }
             };
             attempt += 1;
             if attempt > self.inner.max_retries {
-                return Err(Error::GaveUp { what: what.to_owned(), attempts: attempt, last: failure });
+                return Err(Error::GaveUp {
+                    what: what.to_owned(),
+                    attempts: attempt,
+                    last: failure,
+                });
             }
             let wait = backoff(attempt - 1, BACKOFF_BASE, self.inner.max_backoff);
-            tracing::warn!(what, attempt, wait_ms = wait.as_millis() as u64, failure, "jira call failed; retrying");
+            tracing::warn!(
+                what,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                failure,
+                "jira call failed; retrying"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -338,7 +364,11 @@ impl Client {
     }
 
     /// One page of a search.
-    pub async fn search_page(&self, query: &SearchQuery, token: &PageToken) -> Result<SearchPage, Error> {
+    pub async fn search_page(
+        &self,
+        query: &SearchQuery,
+        token: &PageToken,
+    ) -> Result<SearchPage, Error> {
         match (self.inner.flavor, token) {
             (Flavor::Cloud, PageToken::Cloud(next)) => {
                 let mut body = json!({
@@ -358,7 +388,8 @@ impl Client {
                     .unwrap_or(Value::Null);
                 let issues = issues_of(&value);
                 let is_last = value.get("isLast").and_then(Value::as_bool).unwrap_or(false);
-                let token = value.get("nextPageToken").and_then(Value::as_str).filter(|t| !t.is_empty());
+                let token =
+                    value.get("nextPageToken").and_then(Value::as_str).filter(|t| !t.is_empty());
                 let next_token = match token {
                     Some(token) if !is_last && next.as_deref() != Some(token) => {
                         Some(PageToken::Cloud(Some(token.to_owned())))
@@ -367,7 +398,8 @@ impl Client {
                 };
                 Ok(SearchPage { issues, next: next_token })
             }
-            (Flavor::Datacenter, PageToken::DataCenter(_)) | (Flavor::Datacenter, PageToken::Cloud(None)) => {
+            (Flavor::Datacenter, PageToken::DataCenter(_))
+            | (Flavor::Datacenter, PageToken::Cloud(None)) => {
                 let start_at = match token {
                     PageToken::DataCenter(start_at) => *start_at,
                     PageToken::Cloud(_) => 0,
@@ -385,7 +417,8 @@ impl Client {
                 let issues = issues_of(&value);
                 let total = value.get("total").and_then(Value::as_u64).unwrap_or(0);
                 let next_start = start_at + issues.len() as u64;
-                let next = (!issues.is_empty() && next_start < total).then_some(PageToken::DataCenter(next_start));
+                let next = (!issues.is_empty() && next_start < total)
+                    .then_some(PageToken::DataCenter(next_start));
                 Ok(SearchPage { issues, next })
             }
             _ => Ok(SearchPage { issues: Vec::new(), next: None }),
@@ -402,7 +435,10 @@ impl Client {
 
     /// Every changelog history of one issue, oldest first.
     pub async fn changelog(&self, id_or_key: &str) -> Result<Vec<Value>, Error> {
-        let encoded: String = id_or_key.chars().filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-' || *ch == '_').collect();
+        let encoded: String = id_or_key
+            .chars()
+            .filter(|ch| ch.is_ascii_alphanumeric() || *ch == '-' || *ch == '_')
+            .collect();
         if self.inner.flavor == Flavor::Datacenter {
             // Data Center has no changelog resource; GET issue embeds all histories.
             let path = format!("/rest/api/2/issue/{encoded}");
@@ -447,7 +483,8 @@ impl Client {
         if self.inner.flavor != Flavor::Cloud {
             return Ok(None);
         }
-        let mut res: std::collections::HashMap<String, Vec<Value>> = std::collections::HashMap::new();
+        let mut res: std::collections::HashMap<String, Vec<Value>> =
+            std::collections::HashMap::new();
         for chunk in issue_ids.chunks(1000) {
             let mut token: Option<String> = None;
             loop {
@@ -456,14 +493,27 @@ impl Client {
                     body["nextPageToken"] = json!(token);
                 }
                 let Some(value) = self
-                    .call("changelog bulk fetch", Method::POST, "/rest/api/3/changelog/bulkfetch", &[], Some(&body), true)
+                    .call(
+                        "changelog bulk fetch",
+                        Method::POST,
+                        "/rest/api/3/changelog/bulkfetch",
+                        &[],
+                        Some(&body),
+                        true,
+                    )
                     .await?
                 else {
                     return Ok(None);
                 };
-                for entry in value.get("issueChangeLogs").and_then(Value::as_array).into_iter().flatten() {
+                for entry in
+                    value.get("issueChangeLogs").and_then(Value::as_array).into_iter().flatten()
+                {
                     let Some(id) = entry.get("issueId").and_then(value_as_string) else { continue };
-                    let histories = entry.get("changeHistories").and_then(Value::as_array).cloned().unwrap_or_default();
+                    let histories = entry
+                        .get("changeHistories")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
                     res.entry(id).or_default().extend(histories);
                 }
                 match value.get("nextPageToken").and_then(Value::as_str).filter(|t| !t.is_empty()) {
@@ -516,18 +566,26 @@ impl Client {
         .await
     }
 
-    async fn agile_pages(&self, what: &str, path: &str, extra: &[(&str, String)]) -> Result<Vec<Value>, Error> {
+    async fn agile_pages(
+        &self,
+        what: &str,
+        path: &str,
+        extra: &[(&str, String)],
+    ) -> Result<Vec<Value>, Error> {
         let mut res = Vec::new();
         loop {
-            let mut params = vec![("startAt", res.len().to_string()), ("maxResults", "50".to_owned())];
+            let mut params =
+                vec![("startAt", res.len().to_string()), ("maxResults", "50".to_owned())];
             params.extend(extra.iter().cloned());
             let value = self.get(what, path, &params).await?;
             let values = value.get("values").and_then(Value::as_array).cloned().unwrap_or_default();
             let got = values.len();
             res.extend(values);
             let is_last = value.get("isLast").and_then(Value::as_bool).unwrap_or(true);
-            let total_reached =
-                value.get("total").and_then(Value::as_u64).is_some_and(|total| res.len() as u64 >= total);
+            let total_reached = value
+                .get("total")
+                .and_then(Value::as_u64)
+                .is_some_and(|total| res.len() as u64 >= total);
             if got == 0 || is_last || total_reached {
                 break;
             }
@@ -554,7 +612,11 @@ pub fn sort_histories(histories: &mut [Value]) {
     histories.sort_by(|a, b| {
         let key = |value: &Value| {
             let created = value.get("created").map(created_millis).unwrap_or(i64::MIN);
-            let id = value.get("id").and_then(value_as_string).and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+            let id = value
+                .get("id")
+                .and_then(value_as_string)
+                .and_then(|id| id.parse::<i64>().ok())
+                .unwrap_or(0);
             (created, id)
         };
         key(a).cmp(&key(b))
@@ -579,7 +641,10 @@ pub fn parse_jira_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 fn header_is_true(headers: &HeaderMap, name: &str) -> bool {
-    headers.get(name).and_then(|value| value.to_str().ok()).is_some_and(|value| value.eq_ignore_ascii_case("true"))
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"))
 }
 
 /// How long JIRA asked us to wait: `Retry-After` seconds, else until
@@ -596,9 +661,13 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let reset = headers.get("x-ratelimit-reset").and_then(|value| value.to_str().ok())?;
     let at = DateTime::parse_from_rfc3339(reset)
         .ok()
-        .or_else(|| DateTime::parse_from_str(&format!("{reset}:00+0000"), "%Y-%m-%dT%H:%MZ:%S%z").ok())
         .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(reset, "%Y-%m-%dT%H:%MZ").ok().map(|naive| naive.and_utc().fixed_offset())
+            DateTime::parse_from_str(&format!("{reset}:00+0000"), "%Y-%m-%dT%H:%MZ:%S%z").ok()
+        })
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(reset, "%Y-%m-%dT%H:%MZ")
+                .ok()
+                .map(|naive| naive.and_utc().fixed_offset())
         })?;
     let wait = at.with_timezone(&Utc) - Utc::now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))
@@ -627,7 +696,11 @@ fn error_message(bytes: &[u8]) -> String {
         .filter_map(|message| message.as_str().map(str::to_owned))
         .collect();
     if let Some(errors) = value.get("errors").and_then(Value::as_object) {
-        parts.extend(errors.iter().map(|(field, message)| format!("{field}: {}", message.as_str().unwrap_or(""))));
+        parts.extend(
+            errors
+                .iter()
+                .map(|(field, message)| format!("{field}: {}", message.as_str().unwrap_or(""))),
+        );
     }
     if let Some(message) = value.get("message").and_then(Value::as_str) {
         parts.push(message.to_owned());
@@ -649,12 +722,14 @@ mod tests {
         headers.insert("retry-after", HeaderValue::from_static("3"));
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
         let mut headers = HeaderMap::new();
-        let reset = (Utc::now() + chrono::Duration::seconds(120)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let reset =
+            (Utc::now() + chrono::Duration::seconds(120)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
         headers.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
         let wait = retry_after(&headers).unwrap();
         assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
         let mut headers = HeaderMap::new();
-        let reset = (Utc::now() + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%MZ").to_string();
+        let reset =
+            (Utc::now() + chrono::Duration::minutes(5)).format("%Y-%m-%dT%H:%MZ").to_string();
         headers.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
         let wait = retry_after(&headers).unwrap();
         assert!(wait > Duration::from_secs(200), "{wait:?}");

@@ -28,7 +28,9 @@ fn name(event: &ServerEvent) -> &'static str {
     }
 }
 
-async fn stream(State(state): State<AppState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn stream(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = state.sync.subscribe();
     let events = futures::stream::unfold(receiver, |mut receiver| async move {
         loop {

@@ -33,16 +33,19 @@ struct Params {
 /// A cursor is `<store epoch>.<change sequence>`; one from another store
 /// (or a reset one) yields a full answer.
 fn parse_cursor(cursor: &str, epoch: &str) -> Result<Option<i64>, ApiError> {
-    let (cursor_epoch, seq) = cursor
-        .split_once('.')
-        .ok_or_else(|| ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued")))?;
-    let seq: i64 = seq
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued")))?;
+    let (cursor_epoch, seq) = cursor.split_once('.').ok_or_else(|| {
+        ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued"))
+    })?;
+    let seq: i64 = seq.parse().map_err(|_| {
+        ApiError::BadRequest(format!("cursor {cursor:?} is not one this proxy issued"))
+    })?;
     Ok((cursor_epoch == epoch).then_some(seq))
 }
 
-async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>) -> Result<Response, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<Params>,
+) -> Result<Response, ApiError> {
     super::freshen(&state, params.wait).await;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100_000);
     // Fast path: many dashboards asking for the same delta share one body,
@@ -62,7 +65,8 @@ async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>)
         Some(body) => body,
         None => build(&state, params.since.clone(), limit).await?,
     };
-    let data_as_of = serde_json::to_string(&state.sync.data_as_of()).unwrap_or_else(|_| "null".into());
+    let data_as_of =
+        serde_json::to_string(&state.sync.data_as_of()).unwrap_or_else(|_| "null".into());
     let mut response = String::with_capacity(body.len() + 48);
     response.push_str(&body);
     response.push_str(",\"data_as_of\":");
@@ -71,7 +75,11 @@ async fn list(State(state): State<AppState>, AppQuery(params): AppQuery<Params>)
     Ok(([(CONTENT_TYPE, "application/json")], response).into_response())
 }
 
-async fn build(state: &AppState, since: Option<String>, limit: usize) -> Result<Arc<str>, ApiError> {
+async fn build(
+    state: &AppState,
+    since: Option<String>,
+    limit: usize,
+) -> Result<Arc<str>, ApiError> {
     let store = state.store.clone();
     let cache = state.deltas.clone();
     tokio::task::spawn_blocking(move || -> Result<Arc<str>, ApiError> {
@@ -112,7 +120,9 @@ fn delta_body(rows: &DeltaRows, epoch: &str, full: bool) -> String {
     body.push_str("],\"deleted\":");
     body.push_str(&serde_json::to_string(&rows.deleted).unwrap_or_else(|_| "[]".into()));
     body.push_str(",\"cursor\":");
-    body.push_str(&serde_json::to_string(&format!("{epoch}.{}", rows.last_seq)).unwrap_or_default());
+    body.push_str(
+        &serde_json::to_string(&format!("{epoch}.{}", rows.last_seq)).unwrap_or_default(),
+    );
     body.push_str(",\"full\":");
     body.push_str(if full { "true" } else { "false" });
     body.push_str(",\"has_more\":");

@@ -26,7 +26,10 @@ pub(crate) fn service(dist: &Path) -> SpaService {
     let index = dist.join("index.html");
     if index.is_file() {
         let serve = ServeDir::new(dist).fallback(ServeFile::new(index));
-        BoxCloneSyncService::new(ServiceExt::<Request<axum::body::Body>>::map_response(serve, IntoResponse::into_response))
+        BoxCloneSyncService::new(ServiceExt::<Request<axum::body::Body>>::map_response(
+            serve,
+            IntoResponse::into_response,
+        ))
     } else {
         BoxCloneSyncService::new(tower::service_fn(|_request: Request<axum::body::Body>| async {
             Ok::<_, Infallible>((StatusCode::OK, Html(NOT_BUILT)).into_response())

@@ -32,10 +32,15 @@ struct TriggerParams {
     wait: bool,
 }
 
-async fn trigger(State(state): State<AppState>, AppQuery(params): AppQuery<TriggerParams>) -> Result<Response, ApiError> {
+async fn trigger(
+    State(state): State<AppState>,
+    AppQuery(params): AppQuery<TriggerParams>,
+) -> Result<Response, ApiError> {
     let done = state.sync.trigger(Trigger::Manual { full: params.full });
     if !params.wait {
-        return Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": true }))).into_response());
+        return Ok(
+            (StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": true }))).into_response()
+        );
     }
     match done.await {
         Ok(report) => Ok(Json(report).into_response()),

@@ -22,7 +22,8 @@ async fn list(State(state): State<AppState>) -> Result<Json<TeamsResponse>, ApiE
         let counts = store.team_counts()?;
         let mut res = Vec::new();
         for team in &config.teams {
-            let count = counts.iter().find(|count| count.team == team.name).cloned().unwrap_or_default();
+            let count =
+                counts.iter().find(|count| count.team == team.name).cloned().unwrap_or_default();
             let board = match team.board {
                 Some(board) => Some(board),
                 None => store.meta(&format!("board:{}", team.name))?.and_then(|id| id.parse().ok()),

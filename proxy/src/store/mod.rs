@@ -88,6 +88,9 @@ pub struct WriteOutcome {
     pub deleted: u64,
 }
 
+/// An issue as stored: (id, team, raw JSON, changelog JSON array).
+pub type RawIssue = (String, Option<String>, String, String);
+
 /// One batch written atomically.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
@@ -249,7 +252,7 @@ pub trait Store: Send + Sync + 'static {
     /// Every normalised issue JSON.
     fn issues_json(&self) -> Result<Vec<String>>;
     /// Raw JSON and changelog of every issue (for re-normalising).
-    fn raw_issues(&self) -> Result<Vec<(String, Option<String>, String, String)>>;
+    fn raw_issues(&self) -> Result<Vec<RawIssue>>;
     /// Number of stored issues.
     fn issue_count(&self) -> Result<u64>;
     /// Replaces the sprints of a board (normalised JSON per sprint).

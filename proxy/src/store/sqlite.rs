@@ -190,9 +190,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 fn next_seq(tx: &Transaction<'_>) -> Result<i64> {
-    let seq: i64 = tx.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'", [], |row| {
-        row.get(0)
-    })?;
+    let seq: i64 =
+        tx.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'", [], |row| {
+            row.get(0)
+        })?;
     let seq = seq + 1;
     tx.execute("UPDATE meta SET value = ?1 WHERE key = 'seq'", [seq.to_string()])?;
     Ok(seq)
@@ -358,16 +359,23 @@ impl Store for SqliteStore {
     }
 
     fn last_seq(&self) -> Result<i64> {
-        if let Some((at, seq)) = *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        if let Some((at, seq)) =
+            *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        {
             if at.elapsed() < SEQ_TTL {
                 return Ok(seq);
             }
         }
         let seq: i64 = {
             let conn = self.read_conn();
-            conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'", [], |row| row.get(0))?
+            conn.query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq'",
+                [],
+                |row| row.get(0),
+            )?
         };
-        *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((std::time::Instant::now(), seq));
+        *self.seq_cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some((std::time::Instant::now(), seq));
         Ok(seq)
     }
 
@@ -406,13 +414,14 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn raw_issues(&self) -> Result<Vec<(String, Option<String>, String, String)>> {
+    fn raw_issues(&self) -> Result<Vec<super::RawIssue>> {
         let conn = self.read_conn();
         let mut stmt = conn.prepare_cached(
             "SELECT issues.id, issues.team, issues.raw, COALESCE(changelogs.histories, '[]')
              FROM issues LEFT JOIN changelogs ON changelogs.issue_id = issues.id",
         )?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
+        let rows =
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -546,7 +555,13 @@ impl Store for SqliteStore {
         let inserted = conn.execute(
             "INSERT OR IGNORE INTO webhook_events(identifier, event, received, body, processed)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![event.identifier, event.event, ts(event.received), event.body, event.processed.map(ts)],
+            params![
+                event.identifier,
+                event.event,
+                ts(event.received),
+                event.body,
+                event.processed.map(ts)
+            ],
         )?;
         Ok(inserted == 1)
     }
@@ -578,7 +593,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn raise_alert(&self, dedupe_key: &str, severity: &str, body: &str, at: DateTime<Utc>) -> Result<(i64, bool)> {
+    fn raise_alert(
+        &self,
+        dedupe_key: &str,
+        severity: &str,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(i64, bool)> {
         let mut conn = self.write_conn();
         let tx = conn.transaction()?;
         let open: Option<i64> = tx
@@ -768,7 +789,10 @@ mod tests {
         store.record_call(day, Purpose::OnDemand).unwrap();
         store.record_call(day, Purpose::Reconcile).unwrap();
         store.record_call(day.succ_opt().unwrap(), Purpose::Manual).unwrap();
-        assert_eq!(store.calls_on(day).unwrap(), vec![(Purpose::OnDemand, 2), (Purpose::Reconcile, 1)]);
+        assert_eq!(
+            store.calls_on(day).unwrap(),
+            vec![(Purpose::OnDemand, 2), (Purpose::Reconcile, 1)]
+        );
     }
 
     #[test]
