@@ -101,10 +101,10 @@ pub fn options(config: &Config) -> AlertOptions {
 }
 
 /// The open alerts stored, with their row ids.
-fn load_state(alert_store: &dyn Store) -> Result<(AlertState, HashMap<String, i64>), store::Error> {
+fn load_state(store: &dyn Store) -> Result<(AlertState, HashMap<String, i64>), store::Error> {
     let mut rows = HashMap::new();
     let mut state = AlertState::default();
-    for row in alert_store.alerts(true)? {
+    for row in store.alerts(true)? {
         let Ok(mut alert) = serde_json::from_str::<Alert>(&row.body) else {
             tracing::warn!(id = row.id, "stored alert cannot be read; skipped");
             continue;

@@ -209,13 +209,14 @@ pub async fn send(
         session.command("RCPT TO", &format!("RCPT TO:<{}>", header_value(rcpt)), 250).await?;
     }
     session.command("DATA", "DATA", 354).await?;
+    let message_id = format!("{:x}{:08x}", date.timestamp_millis(), fastrand::u32(..));
     let message = format!(
         "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: <{id}@claudedirector>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}.",
         from = header_value(&smtp.from),
         to = header_value(&to.join(", ")),
         subject = header_value(subject),
         date = date.to_rfc2822(),
-        id = format!("{:x}{:08x}", date.timestamp_millis(), fastrand::u32(..)),
+        id = message_id,
         body = data_text(body),
     );
     session.command("message", &message, 250).await?;

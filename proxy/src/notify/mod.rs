@@ -454,15 +454,9 @@ impl Notifier {
         };
         let now = self.inner.clock.now();
         for channel in channels {
-            match self.inner.store.enqueue(
-                &format!("{key}:{channel}"),
-                channel,
-                &payload,
-                now,
-                not_before,
-            ) {
-                Ok(_) => {}
-                Err(err) => tracing::error!(error = %err, %channel, "cannot queue a notification"),
+            let key = format!("{key}:{channel}");
+            if let Err(err) = self.inner.store.enqueue(&key, channel, &payload, now, not_before) {
+                tracing::error!(error = %err, %channel, "cannot queue a notification");
             }
         }
         self.inner.wake.notify_one();
