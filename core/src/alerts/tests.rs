@@ -132,6 +132,8 @@ fn a_raised_priority_from_a_webhook_alerts_before_the_next_sync() {
     assert!(next.state.alerts.iter().any(|a| a.id == alert.id));
 }
 
+// Snapshots are files; the browser has none.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn demo_alerts_snapshot() {
     let update = run(&AlertState::default(), &[], as_of());

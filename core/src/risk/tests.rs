@@ -146,6 +146,8 @@ fn config_takes_a_partial_toml_table_and_defaults_the_rest() {
     assert_eq!(cfg.amber_from, RiskConfig::default().amber_from);
 }
 
+// Snapshots are files; the browser has none.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn risk_breakdown_of_the_demo_teams() {
     let report = report();
@@ -153,6 +155,8 @@ fn risk_breakdown_of_the_demo_teams() {
     insta::assert_json_snapshot!("demo_organisation", report.organisation);
 }
 
+// Snapshots are files; the browser has none.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn dependency_graph_of_the_demo() {
     insta::assert_json_snapshot!("demo_graph", report().dependencies);

@@ -96,11 +96,15 @@ fn json_round_trips() {
     assert_eq!(back, s);
 }
 
+// Snapshots are files; the browser has none.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn markdown_summary_of_the_demo() {
     insta::assert_snapshot!("demo_markdown", render::render(&summary(), Format::Markdown));
 }
 
+// Snapshots are files; the browser has none.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn html_summary_of_the_demo() {
     insta::assert_snapshot!("demo_html", render::render(&summary(), Format::Html));
