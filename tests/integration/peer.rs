@@ -3,7 +3,7 @@
 //! `elapsed` + `reset` cycle times must equal the peer's for every issue.
 //!
 //! The peer runs offline through `shared/bench/peer/run_peer.py` in a Python
-//! 3.7 virtual environment under `target/peer-venv`, created on first use
+//! 3.7 virtual environment under the target folder's `peer-venv`, created on first use
 //! (pyenv's 3.7 + `peer-requirements.txt`). When that cannot be installed the
 //! test prints why and passes without comparing; `PEER_REQUIRED=1` (or
 //! `CI=true`) makes that a failure. `PEER_PRESET=small` compares on the demo
@@ -43,14 +43,19 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
+/// Cargo's target folder, which CI keeps outside the clone so the venv survives.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
+}
+
 fn peer_dir() -> PathBuf {
     std::env::var_os("PEER_DIR")
         .map_or_else(|| workspace().join("../shared/bench/peer"), PathBuf::from)
 }
 
-/// The peer's Python, installing it under `target/peer-venv` when missing.
+/// The peer's Python, installing it under the target folder's `peer-venv` when missing.
 fn peer_python() -> anyhow::Result<PathBuf> {
-    let venv = workspace().join("target/peer-venv");
+    let venv = target_dir().join("peer-venv");
     let python = venv.join("bin/python");
     let ready = |p: &Path| {
         Command::new(p)
@@ -202,7 +207,7 @@ async fn elapsed_reset_cycle_times_equal_jira_agile_metrics() -> anyhow::Result<
     let export = export(&sim.base_url(), &projects).await?;
     sim.shutdown().await;
 
-    let dir = workspace().join(format!("target/peer/{preset:?}").to_lowercase());
+    let dir = target_dir().join(format!("peer/{preset:?}").to_lowercase());
     std::fs::create_dir_all(&dir)?;
     let export_path = dir.join("export.json");
     let text = serde_json::to_string(&export)?;
