@@ -10,6 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::charts::bar_chart::{Bar, BarChart};
 use crate::components::charts::cfd_chart::CfdChart;
+use crate::components::charts::export::Exportable;
 use crate::components::charts::scatter_chart::{Point, RefLine, ScatterChart};
 use crate::components::charts::velocity_chart::{SprintBar, VelocityChart};
 use crate::route::{decode_segment, Page};
@@ -81,41 +82,52 @@ pub fn TeamPage() -> impl IntoView {
         charts.get().map(|charts| {
             let n_stages = charts.stages.len().max(1) as f64;
             let stage_axis = charts.stages.join(" → ");
+            let FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points, sprints } = charts;
+            let aging_lines = cycle_lines.clone();
+            let no_sprints = sprints.is_empty();
             view! {
                 <h2>"Velocity"</h2>
-                {if charts.sprints.is_empty() {
+                {if no_sprints {
                     view! { <p class="empty">"No closed sprints on this team's board yet."</p> }.into_any()
                 } else {
                     view! {
-                        <VelocityChart
-                            sprints=charts.sprints.clone()
-                            title="Story points committed and completed in the last closed sprints"
-                        />
+                        <Exportable name="velocity">
+                            <VelocityChart
+                                sprints=sprints
+                                title="Story points committed and completed in the last closed sprints"
+                            />
+                        </Exportable>
                     }
                         .into_any()
                 }}
                 <h2>"Cycle time of finished work"</h2>
+                <Exportable name="cycle-time">
                 <ScatterChart
-                    points=charts.cycle_points.clone()
-                    lines=charts.cycle_lines.clone()
+                    points=cycle_points
+                    lines=cycle_lines
                     x_domain=(0.0, CYCLE_DAYS as f64)
                     title="Cycle time in days of items finished in the last 90 days, with the 50th, 85th and 95th percentiles"
                     x_label=format!("finished over the last {CYCLE_DAYS} days")
                 />
+                </Exportable>
                 <h2>"Work in progress by age"</h2>
+                <Exportable name="aging-wip">
                 <ScatterChart
-                    points=charts.aging_points.clone()
-                    lines=charts.cycle_lines.clone()
+                    points=aging_points
+                    lines=aging_lines
                     x_domain=(-0.5, n_stages - 0.5)
                     title="Age in days of each item in progress, by stage, against past cycle times"
                     x_label=stage_axis
                 />
+                </Exportable>
                 <h2>"Cumulative flow"</h2>
+                <Exportable name="cumulative-flow">
                 <CfdChart
-                    stages=charts.stages.clone()
-                    cumulative=charts.cfd.clone()
+                    stages=stages
+                    cumulative=cfd
                     title=format!("Cumulative flow over the last {CFD_DAYS} days")
                 />
+                </Exportable>
             }
         })
     };
@@ -155,7 +167,9 @@ pub fn TeamPage() -> impl IntoView {
                             </div>
                         </dl>
                         <h2>"Throughput per week"</h2>
-                        <BarChart bars=weekly title=format!("{} items done per week", team.name)/>
+                        <Exportable name="throughput">
+                            <BarChart bars=weekly title=format!("{} items done per week", team.name)/>
+                        </Exportable>
                         {flow_view}
                         <IssueList title="Open P0/P1" items=team.high_open.clone()/>
                         <IssueList title="Blocked or flagged" items=team.blocked.clone()/>

@@ -10,6 +10,8 @@ pub mod bar_chart;
 #[cfg(target_arch = "wasm32")]
 pub mod cfd_chart;
 #[cfg(target_arch = "wasm32")]
+pub mod export;
+#[cfg(target_arch = "wasm32")]
 pub mod scatter_chart;
 #[cfg(target_arch = "wasm32")]
 pub mod sparkline;
