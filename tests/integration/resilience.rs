@@ -96,3 +96,20 @@ async fn jira_down_keeps_serving_with_the_reason_visible() {
         reqwest::get(proxy.url("/api/v1/issues")).await.unwrap().json().await.unwrap();
     assert!(delta["issues"].as_array().unwrap().len() > 100);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_budget_stops_calls_and_says_so() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let mut config = config_for(&sim, Flavor::Cloud);
+    config.sync.daily_budget = 5;
+    let proxy = start_proxy(&sim, config).await.unwrap();
+    let report = proxy.sync(false).await;
+    assert!(!report.ok, "{report:?}");
+    assert!(report.error.as_deref().unwrap_or("").contains("budget"), "{report:?}");
+    assert_eq!(sim.request_log().len(), 5, "calls past the budget reached jira");
+    let status: serde_json::Value =
+        reqwest::get(proxy.url("/api/v1/sync/status")).await.unwrap().json().await.unwrap();
+    assert_eq!(status["budget_left"], 0, "{status}");
+    assert_eq!(status["rate_limit"], "budget spent", "{status}");
+    assert!(status["last_error"].as_str().unwrap_or("").contains("budget"), "{status}");
+}
