@@ -804,17 +804,24 @@ impl Run<'_> {
         sprints: &[director_core::model::Sprint],
     ) -> Result<(), Error> {
         use director_core::model::SprintState;
-        let seen_board = self.store().meta(&format!("sprint_reports:{board}"))?.is_some();
-        let mut closed: Vec<&director_core::model::Sprint> =
-            sprints.iter().filter(|sprint| sprint.state == SprintState::Closed).collect();
-        closed.sort_by_key(|sprint| sprint.complete.or(sprint.end));
-        let wanted: Vec<&director_core::model::Sprint> =
-            if seen_board { closed } else { closed.into_iter().rev().take(1).collect() };
-        for sprint in wanted {
-            let key = format!("sprint_report:{board}:{}", sprint.id);
-            if self.store().meta(&key)?.is_some() {
-                continue;
-            }
+        let marker_key = format!("sprint_reports:{board}");
+        // Completion time of the newest sprint whose report was read.
+        let marker = self
+            .store()
+            .meta(&marker_key)?
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+            .map(|at| at.with_timezone(&Utc));
+        let mut closed: Vec<(DateTime<Utc>, &director_core::model::Sprint)> = sprints
+            .iter()
+            .filter(|sprint| sprint.state == SprintState::Closed)
+            .filter_map(|sprint| sprint.complete.or(sprint.end).map(|at| (at, sprint)))
+            .collect();
+        closed.sort_by_key(|(at, sprint)| (*at, sprint.id));
+        let wanted: Vec<(DateTime<Utc>, &director_core::model::Sprint)> = match marker {
+            Some(marker) => closed.into_iter().filter(|(at, _)| *at > marker).collect(),
+            None => closed.into_iter().next_back().into_iter().collect(),
+        };
+        for (at, sprint) in wanted {
             let report = match self.client.sprint_report(board, sprint.id.0).await {
                 Ok(report) => report.map(|value| value.to_string()).unwrap_or_default(),
                 // The report is optional: a site that refuses it must not fail the sync.
@@ -825,9 +832,15 @@ impl Run<'_> {
                 ) => String::new(),
                 Err(err) => return Err(err.into()),
             };
-            self.store().set_meta(&key, &report)?;
+            let batch = Batch {
+                meta: vec![
+                    (format!("sprint_report:{board}:{}", sprint.id), report),
+                    (marker_key.clone(), at.to_rfc3339()),
+                ],
+                ..Batch::default()
+            };
+            self.syncer.blocking(move |store| store.write(&batch)).await?;
         }
-        self.store().set_meta(&format!("sprint_reports:{board}"), "1")?;
         Ok(())
     }
 

@@ -225,4 +225,9 @@ async fn sprint_reports_are_read_where_the_site_has_them() {
         }
     }
     assert_eq!(stored, teams.len() - 1);
+    // Later runs read reports only of sprints that closed since: none here.
+    sim.clear_request_log();
+    assert!(proxy.sync(true).await.ok);
+    let again = sim.request_log().iter().filter(|r| r.path.contains("sprintreport")).count();
+    assert_eq!(again, 0, "historical sprint reports were fetched again");
 }
