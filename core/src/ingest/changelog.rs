@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::fields::Roles;
 use super::time::parse_timestamp_value;
+use super::typed::Scalar;
 use super::Diagnostic;
 use crate::model::{
     EstimateChange, FlagPeriod, Issue, SprintChange, SprintId, StatusChange, StoryPoints,
@@ -326,9 +327,9 @@ pub(crate) struct RawChangelog<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawHistory<'a> {
     #[serde(default, borrow)]
-    id: Option<RawScalar<'a>>,
+    id: Scalar<'a>,
     #[serde(default, borrow)]
-    created: Option<RawScalar<'a>>,
+    created: Scalar<'a>,
     #[serde(default, borrow)]
     items: Vec<RawItem<'a>>,
 }
@@ -349,25 +350,6 @@ struct RawItem<'a> {
     to_string: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// A string or a number (history ids and dates come as either).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawScalar<'a> {
-    Str(#[serde(borrow)] std::borrow::Cow<'a, str>),
-    Int(i64),
-    Float(f64),
-}
-
-impl RawScalar<'_> {
-    fn to_value(&self) -> Value {
-        match self {
-            RawScalar::Str(s) => Value::String(s.to_string()),
-            RawScalar::Int(n) => Value::from(*n),
-            RawScalar::Float(f) => Value::from(*f),
-        }
-    }
-}
-
 /// The typed twin of [`parse_history`].
 pub(crate) fn history_from_raw<'a>(
     raw: &'a RawHistory<'_>,
@@ -376,9 +358,8 @@ pub(crate) fn history_from_raw<'a>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<History<'a>> {
     let at = match &raw.created {
-        Some(RawScalar::Str(s)) => super::time::parse_timestamp(s),
-        Some(other) => parse_timestamp_value(&other.to_value()),
-        None => None,
+        Scalar::Str(s) => super::time::parse_timestamp(s),
+        other => other.to_value().and_then(|v| parse_timestamp_value(&v)),
     };
     let Some(at) = at else {
         diagnostics.push(Diagnostic::field(
@@ -389,8 +370,9 @@ pub(crate) fn history_from_raw<'a>(
         return None;
     };
     let id = match &raw.id {
-        Some(RawScalar::Str(s)) => s.parse().unwrap_or(0),
-        Some(RawScalar::Int(n)) => u64::try_from(*n).unwrap_or(0),
+        Scalar::Str(s) => s.parse().unwrap_or(0),
+        Scalar::Int(n) => u64::try_from(*n).unwrap_or(0),
+        Scalar::UInt(n) => *n,
         _ => 0,
     };
     let items = raw

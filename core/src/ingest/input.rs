@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use super::changelog;
-use super::changelog::RawChangelog;
 use super::fields::{fields_from_value, FieldCatalog, Roles};
-use super::issue::{parse_issue, parse_issue_with, Extras};
+use super::issue::{parse_issue, Extras};
 use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
+use super::typed::{self, RawIssue};
 use super::{Diagnostic, Error, IngestOptions};
 use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
 
@@ -692,63 +692,20 @@ impl<'de> serde::de::Visitor<'de> for IssuesSeed<'_, '_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let state = self.0;
         let no_sprints = BTreeMap::new();
-        while let Some((value, typed)) = seq.next_element_seed(IssueSeed)? {
-            state.issues.push(parse_issue_with(
-                &value,
-                typed.as_ref(),
-                state.options,
-                &mut state.roles,
-                &no_sprints,
-            ));
+        while let Some(raw) = seq.next_element::<RawIssue<'de>>()? {
+            if raw.needs_general_reader() {
+                return Err(serde::de::Error::custom("a webhook body among search results"));
+            }
+            state.issues.push(typed::parse(&raw, state.options, &mut state.roles, &no_sprints));
         }
         Ok(())
-    }
-}
-
-/// One issue of a streamed page: its embedded changelog read in typed form,
-/// everything else as a pruned JSON value.
-struct IssueSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for IssueSeed {
-    type Value = (Value, Option<RawChangelog<'de>>);
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for IssueSeed {
-    type Value = (Value, Option<RawChangelog<'de>>);
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an issue")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        let mut typed = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "changelog" {
-                // A changelog of another shape fails the streamed read, and
-                // the general reader takes the whole input instead.
-                typed = map.next_value::<Option<RawChangelog<'de>>>()?;
-            } else if pruned::skipped_in_lean_issue(&key) {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            } else {
-                out.insert(key.into_owned(), map.next_value_seed(pruned::seed())?);
-            }
-        }
-        Ok((Value::Object(out), typed))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let value = serde::de::Visitor::visit_seq(pruned::seed(), seq)?;
-        Ok((value, None))
     }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use crate::model::IssueKey;
 
     #[test]
     fn a_streamed_page_reads_the_same_as_the_general_path() {
@@ -762,5 +719,45 @@ mod tests {
         assert_eq!(streamed.dataset, general.dataset);
         assert_eq!(streamed.diagnostics, general.diagnostics);
         assert!(streamed.dataset.issues.iter().any(|i| i.status_history.len() > 3));
+    }
+
+    #[test]
+    fn messy_issues_of_a_streamed_page_read_as_the_general_path_reads_them() {
+        let history = |id: u32, at: &str, to: &str| {
+            serde_json::json!({"id": id.to_string(), "created": at,
+                "items": [{"field": "status", "fieldId": "status", "fromString": "To Do", "toString": to}]})
+        };
+        let page = serde_json::json!({"issues": [
+            {"id": "1", "key": "A-1", "fields": {"created": "2026-01-05T09:00:00.000+0100",
+                "updated": "2026-01-07T09:00:00.000+0100", "status": {"name": "Done", "statusCategory": {"key": "done"}},
+                "priority": {"name": "Urgent-ish"}, "duedate": "soon", "customfield_10016": "three",
+                "labels": ["x", 3, null], "assignee": {"displayName": null, "name": "pat"},
+                "customfield_10020": [{"id": 7, "name": "S7", "state": "closed", "boardId": 2}, {"nope": 1}]},
+             "changelog": {"total": 3, "histories": [history(5, "2026-01-06T09:00:00.000+0100", "Done")]}},
+            {"id": 2, "key": "A-2", "fields": {"updated": "2026-01-08T09:00:00.000+0000",
+                "status": {"name": "Odd"}, "parent": {"key": "A-9", "fields": {"issuetype": {"hierarchyLevel": 1}}},
+                "customfield_10016": 2, "flagged": true, "issuelinks": [{"type": {"name": "Blocks"}, "inwardIssue": {"key": "A-3"}}]},
+             "changelog": {"histories": [history(6, "2026-01-06T10:00:00.000+0000", "In Progress")]}},
+            {"id": "3", "fields": {"created": "2026-01-05T09:00:00.000+0000"}},
+            {"id": "4", "key": "A-4"},
+            {"id": "5", "key": "A-5", "fields": {"created": "2026-01-05T09:00:00.000+0000",
+                "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+                "priority": {"name": "High"}, "resolutiondate": null, "duedate": "2026-02-01",
+                "customfield_10016": 5.5, "project": {"key": "AA"}, "summary": "fine",
+                "parent": {"key": "A-8", "fields": {"issuetype": {"name": "Story"}}}}}
+        ]})
+        .to_string();
+        let options = IngestOptions::default();
+        assert!(stream_search_page(&page, &options).is_some(), "the page streams");
+        let streamed = ingest_str(&page, &options).unwrap();
+        let general = ingest_str(&format!("[{page}]"), &options).unwrap();
+        assert_eq!(streamed.dataset, general.dataset);
+        assert_eq!(streamed.diagnostics, general.diagnostics);
+        assert_eq!(streamed.utc_offset_secs, general.utc_offset_secs);
+        assert_eq!(streamed.dataset.issues.len(), 3);
+        assert!(streamed.diagnostics.iter().any(|d| d.to_string().contains("Urgent-ish")));
+        let fine = streamed.dataset.issues.iter().find(|i| i.key.as_str() == "A-5").unwrap();
+        assert_eq!(fine.points.map(|p| p.0), Some(5.5));
+        assert_eq!(fine.parent.as_ref().map(IssueKey::as_str), Some("A-8"));
     }
 }

@@ -373,7 +373,7 @@ pub(crate) fn parse_issue_with(
     Ok((issue, extras, diags))
 }
 
-fn parse_link(link: &Value) -> Option<IssueLink> {
+pub(crate) fn parse_link(link: &Value) -> Option<IssueLink> {
     let ty = link.get("type");
     let is_blocks = name_of(ty).is_some_and(|n| n.eq_ignore_ascii_case("blocks"))
         || ty
@@ -406,7 +406,11 @@ fn parse_link(link: &Value) -> Option<IssueLink> {
 }
 
 /// The first matching team rule wins; with no rules, each project is a team.
-fn team_of(issue: &Issue, sprints: &[Sprint], options: &IngestOptions) -> Option<TeamId> {
+pub(crate) fn team_of(
+    issue: &Issue,
+    sprints: &[Sprint],
+    options: &IngestOptions,
+) -> Option<TeamId> {
     if options.teams.is_empty() {
         return Some(TeamId(issue.project.clone()));
     }

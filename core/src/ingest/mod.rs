@@ -27,6 +27,7 @@ mod issue;
 mod pruned;
 mod sprint;
 mod time;
+mod typed;
 
 use std::collections::{BTreeMap, BTreeSet};
 
