@@ -345,8 +345,10 @@ fn priority_severity(priority: Priority) -> Severity {
 fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -> Vec<Condition> {
     let mut res = Vec::new();
     let created_after = now - Duration::hours(opts.created_within_hours);
-    for issue in &ix.dataset.issues {
-        if signals::is_epic(issue) || !ix.is_open_at(issue, now) {
+    for idx in ix.candidates(now) {
+        let issue = ix.issue(idx);
+        // The open check reads the index only; the type is a string.
+        if !ix.is_open_at(issue, now) || signals::is_epic(issue) {
             continue;
         }
         if issue.priority.is_high() && issue.created >= created_after {

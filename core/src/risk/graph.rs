@@ -107,7 +107,8 @@ pub fn dependency_graph(
 /// Open blocking pairs `(blocked, blocker)` as indices, each once.
 fn open_links(ix: &Index<'_>, t: DateTime<Utc>) -> BTreeSet<(usize, usize)> {
     let mut res = BTreeSet::new();
-    for (idx, issue) in ix.dataset.issues.iter().enumerate() {
+    for idx in ix.candidates(t) {
+        let issue = ix.issue(idx);
         if issue.links.is_empty() || !ix.is_open_at(issue, t) {
             continue;
         }

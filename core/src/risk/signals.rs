@@ -37,6 +37,11 @@ pub(crate) fn horizon(earliest: DateTime<Utc>) -> DateTime<Utc> {
 #[derive(Debug)]
 pub(crate) struct Index<'a> {
     pub(crate) dataset: &'a Dataset,
+    /// Issues finished for good before this are left out of the lists.
+    horizon: DateTime<Utc>,
+    /// Indices of the issues that are not settled before `horizon` (epics
+    /// included), ascending.
+    live: Vec<usize>,
     pub(crate) by_key: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
     /// Team → indices of its issues (epics excluded), teams in dataset order then by name.
     pub(crate) by_team: BTreeMap<TeamId, Vec<usize>>,
@@ -110,55 +115,78 @@ struct Step {
     blocked: bool,
 }
 
-/// Flattens the status histories of the `relevant` issues into steps: one for
-/// the status at creation, then one per change.
-fn steps_of(
-    dataset: &Dataset,
-    relevant: &[bool],
-    blocked: &[String],
-) -> (Vec<Step>, Vec<(u32, u32)>) {
-    // Few distinct statuses: a short list compared length first beats a map
-    // of strings; names missing from the dataset's map are remembered too.
-    let mut known: Vec<(String, StatusCategory, bool)> = Vec::new();
-    let mut lookup = |name: &str| -> (StatusCategory, bool) {
+/// Status names resolved to their category and whether they mean
+/// "blocked". Few distinct statuses: a short list compared length first
+/// beats a map of strings; names missing from the dataset's map are
+/// remembered too.
+struct StatusLookup<'d> {
+    dataset: &'d Dataset,
+    blocked: &'d [String],
+    known: Vec<(&'d str, StatusCategory, bool)>,
+}
+
+impl<'d> StatusLookup<'d> {
+    fn get(&mut self, name: &'d str) -> (StatusCategory, bool) {
         if let Some((_, category, is_blocked)) =
-            known.iter().find(|(n, ..)| n.len() == name.len() && n == name)
+            self.known.iter().find(|(n, ..)| n.len() == name.len() && *n == name)
         {
             return (*category, *is_blocked);
         }
-        let category = dataset.statuses.get(name).copied().unwrap_or_else(|| guess_category(name));
-        let is_blocked = blocked.iter().any(|b| b.eq_ignore_ascii_case(name));
-        known.push((name.to_owned(), category, is_blocked));
+        let category =
+            self.dataset.statuses.get(name).copied().unwrap_or_else(|| guess_category(name));
+        let is_blocked = self.blocked.iter().any(|b| b.eq_ignore_ascii_case(name));
+        self.known.push((name, category, is_blocked));
         (category, is_blocked)
-    };
-    let mut steps = Vec::new();
-    let mut spans = vec![(0u32, 0u32); dataset.issues.len()];
-    for (idx, issue) in dataset.issues.iter().enumerate() {
-        if !relevant[idx] {
-            continue;
-        }
-        let start = steps.len() as u32;
-        let first = match issue.status_history.first() {
-            Some(change) => change.from.as_deref().unwrap_or("To Do"),
-            None => issue.status.as_str(),
-        };
-        let (category, is_blocked) = if issue.status_history.is_empty() {
-            (issue.category, lookup(first).1)
-        } else {
-            lookup(first)
-        };
-        steps.push(Step { at: issue.created, category, blocked: is_blocked });
-        for change in &issue.status_history {
-            let (category, is_blocked) = lookup(&change.to);
-            steps.push(Step { at: change.at, category, blocked: is_blocked });
-        }
-        // The current category is authoritative for the current status.
-        if let Some(last) = steps.last_mut() {
-            last.category = issue.category;
-        }
-        spans[idx] = (start, steps.len() as u32);
     }
-    (steps, spans)
+}
+
+/// Appends the steps of one issue: one for the status at creation, then one
+/// per change; returns its span.
+fn push_steps<'d>(
+    issue: &'d Issue,
+    lookup: &mut StatusLookup<'d>,
+    steps: &mut Vec<Step>,
+) -> (u32, u32) {
+    let start = steps.len() as u32;
+    let first = match issue.status_history.first() {
+        Some(change) => change.from.as_deref().unwrap_or("To Do"),
+        None => issue.status.as_str(),
+    };
+    let (category, is_blocked) = if issue.status_history.is_empty() {
+        (issue.category, lookup.get(first).1)
+    } else {
+        lookup.get(first)
+    };
+    steps.push(Step { at: issue.created, category, blocked: is_blocked });
+    for change in &issue.status_history {
+        let (category, is_blocked) = lookup.get(&change.to);
+        steps.push(Step { at: change.at, category, blocked: is_blocked });
+    }
+    // The current category is authoritative for the current status.
+    if let Some(last) = steps.last_mut() {
+        last.category = issue.category;
+    }
+    (start, steps.len() as u32)
+}
+
+/// Records every sprint `issue` (at `idx`) was ever in.
+fn push_sprints(
+    idx: usize,
+    issue: &Issue,
+    in_sprint: &mut HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
+) {
+    let ever = issue
+        .sprints
+        .iter()
+        .chain(issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to)));
+    for sprint in ever {
+        let list = in_sprint.entry(*sprint).or_default();
+        // Issues arrive in ascending order, so an issue already in the list
+        // is its last element: no scan needed.
+        if list.last() != Some(&idx) {
+            list.push(idx);
+        }
+    }
 }
 
 fn guess_category(status: &str) -> StatusCategory {
@@ -194,6 +222,8 @@ impl<'a> Index<'a> {
         blocked_statuses: &[String],
         horizon: DateTime<Utc>,
     ) -> Index<'a> {
+        let blocked_statuses: Vec<String> =
+            blocked_statuses.iter().map(|s| s.to_lowercase()).collect();
         let mut by_key =
             HashMap::with_capacity_and_hasher(dataset.issues.len(), BuildHasherDefault::default());
         let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
@@ -202,25 +232,36 @@ impl<'a> Index<'a> {
         }
         let mut children: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut epics = Vec::new();
-        let mut relevant = vec![false; dataset.issues.len()];
+        let mut live = Vec::new();
+        let mut facts = Vec::with_capacity(dataset.issues.len());
+        let mut lookup = StatusLookup { dataset, blocked: &blocked_statuses, known: Vec::new() };
+        let mut steps = Vec::new();
+        let mut spans = vec![(0u32, 0u32); dataset.issues.len()];
+        let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
+            HashMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
+        // One pass: each issue's histories are read while they are in cache.
         for (idx, issue) in dataset.issues.iter().enumerate() {
+            let fact = fact_of(issue);
+            facts.push(fact);
             if is_epic(issue) {
                 by_key.insert(issue.key.as_str(), idx);
                 epics.push(idx);
-                relevant[idx] = true;
+                live.push(idx);
+                spans[idx] = push_steps(issue, &mut lookup, &mut steps);
+                push_sprints(idx, issue, &mut in_sprint);
                 continue;
             }
             let settled = issue.category == StatusCategory::Done
-                && issue.status_history.last().map_or(issue.created, |c| c.at) < horizon
-                && issue.resolved.is_none_or(|r| r < horizon);
+                && issue.resolved.is_none_or(|r| r < horizon)
+                && fact.settled < horizon;
             // Settled issues are left out of the key index too: as blockers
             // they are done, and "unknown" and "done long ago" answer alike.
             if settled {
                 continue;
             }
             by_key.insert(issue.key.as_str(), idx);
-            relevant[idx] = true;
+            live.push(idx);
             if let Some(team) = &issue.team {
                 // Exports come sorted by project, so the previous issue's team usually matches.
                 match &mut current {
@@ -236,6 +277,8 @@ impl<'a> Index<'a> {
             if let Some(epic) = issue.epic.as_ref().or(issue.parent.as_ref()) {
                 children.entry(epic.as_str()).or_default().push(idx);
             }
+            spans[idx] = push_steps(issue, &mut lookup, &mut steps);
+            push_sprints(idx, issue, &mut in_sprint);
         }
         if let Some((name, list)) = current.take() {
             by_team.entry(name.clone()).or_default().extend(list);
@@ -246,29 +289,10 @@ impl<'a> Index<'a> {
         }
         // A parent that is not an epic (sub-task parents) is not an epic group.
         children.retain(|key, _| by_key.get(key).is_some_and(|&i| is_epic(&dataset.issues[i])));
-        let blocked_statuses: Vec<String> =
-            blocked_statuses.iter().map(|s| s.to_lowercase()).collect();
-        let (steps, spans) = steps_of(dataset, &relevant, &blocked_statuses);
-        let facts = dataset.issues.iter().map(fact_of).collect();
-        let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
-            HashMap::default();
-        for (idx, issue) in dataset.issues.iter().enumerate() {
-            if !relevant[idx] {
-                continue;
-            }
-            let ever = issue
-                .sprints
-                .iter()
-                .chain(issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to)));
-            for sprint in ever {
-                let list = in_sprint.entry(*sprint).or_default();
-                if list.last() != Some(&idx) && !list.contains(&idx) {
-                    list.push(idx);
-                }
-            }
-        }
         Index {
             dataset,
+            horizon,
+            live,
             by_key,
             by_team,
             children,
@@ -283,6 +307,18 @@ impl<'a> Index<'a> {
             open_cache: RefCell::default(),
             sprint_cache: RefCell::default(),
         }
+    }
+
+    /// Indices of every issue that can be open at `t`, ascending: the live
+    /// ones when `t` is after the horizon (a settled issue is done there),
+    /// else all.
+    pub(crate) fn candidates(&self, t: DateTime<Utc>) -> impl Iterator<Item = usize> + '_ {
+        let (live, all) = if t >= self.horizon {
+            (Some(self.live.iter().copied()), None)
+        } else {
+            (None, Some(0..self.dataset.issues.len()))
+        };
+        live.into_iter().flatten().chain(all.into_iter().flatten())
     }
 
     pub(crate) fn issue(&self, idx: usize) -> &'a Issue {
