@@ -212,12 +212,6 @@ const TYPED: [&str; 13] = [
     "labels",
 ];
 
-/// Members of `fields` no reader of an issue looks at (besides those
-/// [`pruned`] skips everywhere).
-fn unread(key: &str) -> bool {
-    matches!(key, "resolution" | "environment" | "security" | "lastViewed")
-}
-
 impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
@@ -243,7 +237,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
                         "epic" => out.epic = map.next_value()?,
                         "parent" => out.parent = map.next_value()?,
                         "labels" => out.labels = map.next_value()?,
-                        k if unread(k) || pruned::skipped_in_lean_issue(k) => {
+                        k if pruned::skipped_in_lean_issue(k) => {
                             map.next_value::<IgnoredAny>()?;
                         }
                         _ => {
