@@ -584,25 +584,44 @@ impl<'a> Index<'a> {
         t: DateTime<Utc>,
     ) -> Option<&'a Sprint> {
         let board = self.dataset.teams.iter().find(|tm| &tm.id == team).and_then(|tm| tm.board);
-        let mut seen: Vec<SprintId> = Vec::new();
-        if board.is_none() {
-            for &idx in issues {
-                for id in &self.issue(idx).sprints {
-                    if !seen.contains(id) {
-                        seen.push(*id);
-                    }
-                }
-            }
+        let running = |s: &&Sprint| {
+            s.start.is_some_and(|start| start <= t) && s.complete.is_none_or(|c| c > t)
+        };
+        if let Some(b) = board {
+            return self
+                .dataset
+                .sprints
+                .iter()
+                .filter(|s| s.board == Some(b))
+                .filter(running)
+                .max_by_key(|s| (s.start, s.id));
         }
+        // Without a board, a sprint is the team's when one of its issues
+        // lists it. Few sprints run at `t`, so ask of those only, through
+        // the sprint index when it covers `issues` (live and ascending).
+        let indexed = issues.is_sorted() && issues.iter().all(|&idx| self.is_live(idx));
+        let listed_by_issues = |id: SprintId| -> bool {
+            if indexed {
+                self.in_sprint.get(&id).is_some_and(|candidates| {
+                    candidates.iter().any(|idx| {
+                        issues.binary_search(idx).is_ok() && self.issue(*idx).sprints.contains(&id)
+                    })
+                })
+            } else {
+                issues.iter().any(|&idx| self.issue(idx).sprints.contains(&id))
+            }
+        };
         self.dataset
             .sprints
             .iter()
-            .filter(|s| match board {
-                Some(b) => s.board == Some(b),
-                None => seen.contains(&s.id),
-            })
-            .filter(|s| s.start.is_some_and(|start| start <= t) && s.complete.is_none_or(|c| c > t))
+            .filter(running)
+            .filter(|s| listed_by_issues(s.id))
             .max_by_key(|s| (s.start, s.id))
+    }
+
+    /// True when `idx` is an issue the index keeps (not settled before the horizon).
+    fn is_live(&self, idx: usize) -> bool {
+        self.spans.get(idx).is_some_and(|(start, end)| end > start)
     }
 
     /// Issues of `issues` in `sprint` at `t`.
