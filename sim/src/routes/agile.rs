@@ -84,6 +84,10 @@ fn board_not_found(board: u64) -> Response {
     error(StatusCode::NOT_FOUND, &format!("The requested board cannot be viewed because it either does not exist or you do not have permission to view it. (board {board})"))
 }
 
+fn sprint_not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "Sprint does not exist or you do not have permission to view it.")
+}
+
 pub(crate) async fn board(State(site): SiteState, Path(board): Path<u64>) -> Response {
     let org = site.read();
     match org.team_by_board(board) {
@@ -160,10 +164,7 @@ pub(crate) async fn sprint(State(site): SiteState, Path(sprint): Path<u64>) -> R
     let org = site.read();
     match org.sprint(sprint) {
         Some(s) => ok(&ctx(&site, &org, 3).sprint_agile(s)),
-        None => error(
-            StatusCode::NOT_FOUND,
-            "Sprint does not exist or you do not have permission to view it.",
-        ),
+        None => sprint_not_found(),
     }
 }
 
@@ -217,10 +218,7 @@ pub(crate) async fn sprint_issues(
             return board_not_found(board);
         }
         if org.sprint(sprint).is_none() {
-            return error(
-                StatusCode::NOT_FOUND,
-                "Sprint does not exist or you do not have permission to view it.",
-            );
+            return sprint_not_found();
         }
         by_rank(&org, |i| i.sprints.contains(&sprint))
     };
@@ -235,10 +233,7 @@ pub(crate) async fn sprint_issues_direct(
     let candidates = {
         let org = site.read();
         if org.sprint(sprint).is_none() {
-            return error(
-                StatusCode::NOT_FOUND,
-                "Sprint does not exist or you do not have permission to view it.",
-            );
+            return sprint_not_found();
         }
         by_rank(&org, |i| i.sprints.contains(&sprint))
     };
@@ -342,10 +337,7 @@ pub(crate) async fn sprint_report(State(site): SiteState, p: Params) -> Response
     let org = site.read();
     let Some(team) = org.team_by_board(board) else { return board_not_found(board) };
     let Some(sprint) = org.sprint(sprint_id).filter(|s| s.team == team) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "Sprint does not exist or you do not have permission to view it.",
-        );
+        return sprint_not_found();
     };
     let c = ctx(&site, &org, 2);
     let sp = org.fields.story_points.as_str();
