@@ -28,7 +28,7 @@ use std::num::NonZeroU32;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::forecast::distribution::{Counts, Percentiles};
+use crate::forecast::distribution::{Counts, HistogramBin, Percentiles};
 use crate::forecast::monte_carlo::{DaySampler, DayStream, TrialSeeds};
 use crate::forecast::{days_until, finish_date, ForecastOptions, Throughput, MAX_HORIZON_DAYS};
 
@@ -194,6 +194,18 @@ impl WhatIf {
     /// The baseline this was prepared with.
     pub fn baseline(&self) -> &Baseline {
         &self.baseline
+    }
+
+    /// Days needed → share of trials of today's plan.
+    pub fn baseline_histogram(&self) -> Vec<HistogramBin> {
+        self.baseline_counts.histogram()
+    }
+
+    /// Days needed → share of trials of the scenario last applied (empty
+    /// before the first [`WhatIf::apply`]), so a chart can draw the spread
+    /// behind the 50/85/95 dates without another simulation.
+    pub fn scenario_histogram(&self) -> Vec<HistogramBin> {
+        self.counts.histogram()
     }
 
     /// Applies a scenario and compares it with the baseline.
@@ -434,6 +446,28 @@ mod tests {
         assert_eq!(result.baseline.days, plain.days);
         assert_eq!(result.scenario.days, plain.days);
         assert_eq!(result.delta_days, Percentiles { p50: 0, p85: 0, p95: 0 });
+    }
+
+    #[test]
+    fn histograms_hold_every_trial_behind_the_dates() {
+        let mut what_if = WhatIf::prepare(baseline(120));
+        assert!(what_if.scenario_histogram().is_empty());
+        let plain =
+            when(&baseline(120).throughput, 120, date("2026-02-02"), None, &baseline(120).options);
+        assert_eq!(what_if.baseline_histogram(), plain.histogram);
+        let result = what_if.apply(&Scenario { scope_items: 40, ..Scenario::default() }).unwrap();
+        let bins = what_if.scenario_histogram();
+        let total: f64 = bins.iter().map(|bin| bin.probability).sum();
+        assert!((total - 1.0).abs() < 1e-9, "shares add up to {total}");
+        let mut cumulative = 0.0;
+        let p85 = bins
+            .iter()
+            .find(|bin| {
+                cumulative += bin.probability;
+                cumulative >= 0.85 - 1e-9
+            })
+            .map(|bin| bin.value);
+        assert_eq!(p85, Some(result.scenario.days.p85));
     }
 
     #[test]
