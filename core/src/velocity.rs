@@ -452,6 +452,54 @@ mod tests {
         assert_eq!(v.source, VelocitySource::Changelog);
     }
 
+    /// Jira's velocity chart commits an issue at its estimate when the sprint
+    /// starts; an estimate first given during the sprint is scope change, so
+    /// it shows in completed (or carried over) but not in committed.
+    #[test]
+    fn an_issue_estimated_after_the_start_commits_nothing_and_completes_its_estimate() {
+        let mut issues = dsl("
+            L-1: todo 01-01, doing 01-06, done 01-12
+            L-2: todo 01-01, doing 01-06
+            L-3: todo 01-01, doing 01-08, done 01-13
+        ");
+        let estimated = |when: &str, from: Option<f64>, to: f64| EstimateChange {
+            at: at(when),
+            from: from.map(StoryPoints),
+            to: Some(StoryPoints(to)),
+        };
+        // L-1: in the sprint before its start without points; estimated 5 on Jan 8; done.
+        issues[0].points = Some(StoryPoints(5.0));
+        issues[0].sprints = vec![SprintId(1)];
+        issues[0].sprint_history = vec![moved(&[], &[1], "01-02")];
+        issues[0].estimate_history = vec![estimated("01-08", None, 5.0)];
+        // L-2: same, estimated 3 on Jan 9, not done: carried over at 3.
+        issues[1].points = Some(StoryPoints(3.0));
+        issues[1].sprints = vec![SprintId(1)];
+        issues[1].sprint_history = vec![moved(&[], &[1], "01-02")];
+        issues[1].estimate_history = vec![estimated("01-09", None, 3.0)];
+        // L-3: committed at 2, re-estimated to 8 during the sprint, done: completed at 8.
+        issues[2].points = Some(StoryPoints(8.0));
+        issues[2].sprints = vec![SprintId(1)];
+        issues[2].sprint_history = vec![moved(&[], &[1], "01-02")];
+        issues[2].estimate_history =
+            vec![estimated("01-02", None, 2.0), estimated("01-10", Some(2.0), 8.0)];
+        let d = Dataset {
+            issues,
+            sprints: vec![sprint(1, "01-05", "01-16", SprintState::Closed)],
+            teams: vec![],
+            statuses: statuses(),
+        };
+        let wf = Workflow::from_categories(&d.statuses);
+        let v = sprint_velocity(&d, SprintId(1), &wf, &[], at("02-01")).unwrap();
+        assert_eq!((v.committed, v.committed_issues), (2.0, 3));
+        assert_eq!((v.completed, v.completed_issues), (5.0 + 8.0, 2));
+        assert_eq!((v.carried_over, v.carried_over_issues), (3.0, 1));
+        // Added counts issues that joined, not estimates that changed.
+        assert_eq!((v.added, v.added_issues), (0.0, 0));
+        assert_eq!(v.unestimated_issues, 0);
+        assert_eq!(v.predictability, Some(13.0 / 2.0));
+    }
+
     #[test]
     fn a_sprint_report_wins() {
         let text = std::fs::read_to_string(concat!(
