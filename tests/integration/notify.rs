@@ -3,56 +3,18 @@
 //! raises; a Slack outage delays the alert but it arrives exactly once;
 //! quiet hours hold back all but critical alerts.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use director_proxy::notify::email::Tls;
 use director_proxy::notify::{ChannelConfig, ChannelKind, NotifyConfig};
 use director_proxy::store::AlertStore;
-use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+pub(crate) use director_tests::realtime::{http_channel, http_sink};
+
 use crate::webhooks::{issue_event, post_signed, rig, wait_until, RigOptions, SECRET};
-
-/// An HTTP receiver standing in for Slack or a push gateway; it answers 503
-/// to the first `fail_first` requests.
-pub(crate) struct HttpSink {
-    pub(crate) url: String,
-    pub(crate) accepted: Mutex<Vec<Value>>,
-    pub(crate) hits: AtomicUsize,
-    fail_first: AtomicUsize,
-}
-
-async fn sink_receive(State(sink): State<Arc<HttpSink>>, Json(body): Json<Value>) -> StatusCode {
-    sink.hits.fetch_add(1, Ordering::SeqCst);
-    if sink.fail_first.load(Ordering::SeqCst) > 0 {
-        sink.fail_first.fetch_sub(1, Ordering::SeqCst);
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    sink.accepted.lock().unwrap().push(body);
-    StatusCode::OK
-}
-
-pub(crate) async fn http_sink(fail_first: usize) -> Arc<HttpSink> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook/T000/B000/secretpart", listener.local_addr().unwrap());
-    let sink = Arc::new(HttpSink {
-        url,
-        accepted: Mutex::new(Vec::new()),
-        hits: AtomicUsize::new(0),
-        fail_first: AtomicUsize::new(fail_first),
-    });
-    let app = Router::new().route("/hook/{a}/{b}/{c}", post(sink_receive)).with_state(sink.clone());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    sink
-}
 
 /// A minimal SMTP server on 127.0.0.1 that keeps every message it is given.
 pub(crate) struct SmtpSink {
@@ -107,22 +69,6 @@ pub(crate) async fn smtp_sink() -> Arc<SmtpSink> {
         }
     });
     sink
-}
-
-pub(crate) fn http_channel(name: &str, kind: ChannelKind, url: &str) -> ChannelConfig {
-    ChannelConfig {
-        name: name.into(),
-        kind,
-        url: Some(url.into()),
-        url_env: None,
-        smtp_host: None,
-        smtp_port: None,
-        tls: Tls::None,
-        from: None,
-        to: Vec::new(),
-        username_env: None,
-        password_env: None,
-    }
 }
 
 pub(crate) fn email_channel(port: u16) -> ChannelConfig {

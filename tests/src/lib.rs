@@ -20,6 +20,8 @@ use director_proxy::sync::{RunReport, Trigger};
 use director_proxy::StartOptions;
 use director_sim::{Preset, Sim, SimOptions};
 
+pub mod realtime;
+
 /// A temporary folder removed on drop.
 #[derive(Debug)]
 pub struct TempDir(PathBuf);
