@@ -628,6 +628,21 @@ impl Ctx<'_> {
                 s(String::new()),
                 s(if *higher { "Ranked higher" } else { "Ranked lower" }.into()),
             ),
+            Change::Link { added, direction, other } => {
+                let key = org.issues.get(*other).map_or_else(String::new, |i| i.key.clone());
+                let text = match direction {
+                    crate::org::LinkDirection::BlockedBy => {
+                        format!("This issue is blocked by {key}")
+                    }
+                    crate::org::LinkDirection::Blocks => format!("This issue blocks {key}"),
+                };
+                let (from, from_s, to, to_s) = if *added {
+                    (Value::Null, Value::Null, s(key), s(text))
+                } else {
+                    (s(key), s(text), Value::Null, Value::Null)
+                };
+                item("Link", "jira", None, from, from_s, to, to_s)
+            }
             Change::Workflow => item(
                 "Workflow",
                 "jira",

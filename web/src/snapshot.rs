@@ -188,6 +188,7 @@ mod tests {
             sprint_history: Vec::new(),
             estimate_history: Vec::new(),
             flag_periods: Vec::new(),
+            link_history: Vec::new(),
         }
     }
 

@@ -57,6 +57,7 @@ fn issue(id: &str, category: StatusCategory) -> Issue {
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+        link_history: Vec::new(),
     }
 }
 

@@ -31,7 +31,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use aging::{aging_wip, aging_wip_from_flows, AgingItem, PercentileBand};
-pub use blocked::{blocked_time, is_stalled, BlockReason, BlockedTime};
+pub use blocked::{blocked_time, is_stalled, BlockReason, BlockedTime, Blockers};
 pub use cfd::{cumulative_flow, CfdDay};
 pub use cycle_time::{
     cycle_time_days, cycle_time_percentiles, lead_time_days, lead_time_percentiles,

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::blocked::{blocked_time, is_stalled, BlockReason};
+use super::blocked::{blocked_time, is_stalled, BlockReason, Blockers};
 use super::cycle_time::{cycle_time_days, lead_time_days, summary_of};
 use super::{
     aging_wip_from_flows, cumulative_flow, daily_throughput_from_flows, daily_wip, flows,
@@ -94,11 +94,12 @@ pub fn flow_report(
     let throughput_weekly = weekly_totals(&throughput_daily);
     let aging_wip = aging_wip_from_flows(&f, workflow, options, as_of, &cycle_time);
     let now = options.end_of_day(as_of);
+    let blockers = Blockers::of(issues, workflow);
     let items = issues
         .iter()
         .zip(&f)
         .map(|(issue, flow)| {
-            let blocked = blocked_time(issue, flow, workflow, options, now);
+            let blocked = blocked_time(issue, flow, workflow, options, now, &blockers);
             ItemFlow {
                 key: issue.key.clone(),
                 started: flow.started,

@@ -83,6 +83,7 @@ pub(crate) fn issue(key: &str, history: &[(&str, DateTime<Utc>)]) -> Issue {
         sprint_history: vec![],
         estimate_history: vec![],
         flag_periods: vec![],
+        link_history: vec![],
     }
 }
 
@@ -326,4 +327,133 @@ proptest! {
             prop_assert!(a <= b && b <= c);
         }
     }
+}
+
+/// A Cloud `search/jql` issue with its embedded changelog: `moves` are
+/// (day, status), `links` (day, added, text, key) as JIRA writes `Link`
+/// items, `flags` (day, raised); `current` the `issuelinks` now, (key,
+/// status category key of the blocker).
+fn cloud_issue(
+    key: &str,
+    status: (&str, &str),
+    moves: &[(&str, &str)],
+    links: &[(&str, bool, &str, &str)],
+    flags: &[(&str, bool)],
+    current: &[(&str, &str)],
+) -> serde_json::Value {
+    use serde_json::json;
+    let ts = |day: &str| at(day).format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
+    let mut histories = Vec::new();
+    let mut prev = "To Do";
+    for (n, (day, to)) in moves.iter().enumerate() {
+        histories.push(json!({"id": format!("{key}-s{n}"), "created": ts(day), "items": [
+            {"field": "status", "fieldtype": "jira", "fieldId": "status", "from": "1",
+             "fromString": prev, "to": "2", "toString": to}]}));
+        prev = to;
+    }
+    for (n, (day, added, text, other)) in links.iter().enumerate() {
+        let full = json!(format!("This issue {text} {other}"));
+        let item = if *added {
+            json!({"field": "Link", "fieldtype": "jira", "from": null, "fromString": null,
+                   "to": other, "toString": full})
+        } else {
+            json!({"field": "Link", "fieldtype": "jira", "from": other, "fromString": full,
+                   "to": null, "toString": null})
+        };
+        histories.push(json!({"id": format!("{key}-l{n}"), "created": ts(day), "items": [item]}));
+    }
+    for (n, (day, raised)) in flags.iter().enumerate() {
+        let (from, to) = if *raised {
+            (json!(null), json!("Impediment"))
+        } else {
+            (json!("Impediment"), json!(null))
+        };
+        histories.push(json!({"id": format!("{key}-f{n}"), "created": ts(day), "items": [
+            {"field": "Flagged", "fieldtype": "custom", "fieldId": "customfield_10021",
+             "from": null, "fromString": from, "to": null, "toString": to}]}));
+    }
+    let issuelinks: Vec<serde_json::Value> = current
+        .iter()
+        .map(|(other, category)| json!({"id": "1", "type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+            "inwardIssue": {"key": other, "fields": {"status": {"name": "S", "statusCategory": {"key": category}}}}}))
+        .collect();
+    json!({"id": key.trim_start_matches("B-"), "key": key,
+        "changelog": {"startAt": 0, "maxResults": histories.len(), "total": histories.len(), "histories": histories},
+        "fields": {"created": ts(moves.first().map_or("01-05", |m| m.0)), "updated": ts("01-16"),
+            "status": {"name": status.0, "statusCategory": {"key": status.1}},
+            "issuetype": {"name": "Story"}, "project": {"key": "B"}, "issuelinks": issuelinks}})
+}
+
+#[test]
+fn blocked_days_count_links_from_their_changelog_until_removed_or_the_blocker_is_done() {
+    let doing = ("In Progress", "indeterminate");
+    let done = ("Done", "done");
+    let blocked_by = "is blocked by";
+    let page = serde_json::json!({"issues": [
+        // Blocked by B-2 from Jan 7 until B-2 was done on Jan 12, flagged inside that
+        // time, then by B-9 (not in the export) from Jan 13, 9:00 until the link went
+        // on Jan 14, 21:00 (the removal is read from `fromString`).
+        cloud_issue("B-1", doing, &[("01-05", "To Do"), ("01-06", "In Progress")],
+            &[("01-07", true, blocked_by, "B-2"), ("01-13", true, blocked_by, "B-9")],
+            &[("01-08", true), ("01-10", false)], &[("B-2", "done")]),
+        cloud_issue("B-2", done, &[("01-05", "To Do"), ("01-06", "In Progress"), ("01-12", "Done")],
+            &[("01-07", true, "blocks", "B-1"), ("01-13", true, "blocks", "B-5")], &[], &[]),
+        // Blocked by B-4, still in progress.
+        cloud_issue("B-3", doing, &[("01-14", "To Do"), ("01-14", "In Progress")],
+            &[("01-15", true, blocked_by, "B-4")], &[], &[("B-4", "indeterminate")]),
+        cloud_issue("B-4", doing, &[("01-14", "To Do"), ("01-15", "In Progress")], &[], &[], &[]),
+        // Linked to B-2 after B-2 was done: never blocked.
+        cloud_issue("B-5", doing, &[("01-05", "To Do"), ("01-06", "In Progress")],
+            &[("01-13", true, blocked_by, "B-2")], &[], &[("B-2", "done")]),
+        // Blockers outside the export: JIRA's embedded status decides.
+        cloud_issue("B-6", doing, &[("01-05", "To Do"), ("01-06", "In Progress")],
+            &[("01-16", true, blocked_by, "X-8")], &[], &[("X-8", "indeterminate")]),
+        cloud_issue("B-7", doing, &[("01-05", "To Do"), ("01-06", "In Progress")],
+            &[("01-16", true, blocked_by, "X-9")], &[], &[("X-9", "done")]),
+        // A link that relates, not blocks.
+        cloud_issue("B-8", doing, &[("01-05", "To Do"), ("01-06", "In Progress")],
+            &[("01-07", true, "relates to", "B-4")], &[], &[]),
+    ]});
+    // Remove B-1's link to B-9 on Jan 14 at 21:00.
+    let mut page = page;
+    let histories = page["issues"][0]["changelog"]["histories"].as_array_mut().unwrap();
+    histories.push(serde_json::json!({"id": "B-1-rm", "created": "2026-01-14T21:00:00.000+0000",
+        "items": [{"field": "Link", "fieldtype": "jira", "from": "B-9",
+            "fromString": "This issue is blocked by B-9", "to": null, "toString": null}]}));
+    let text = page.to_string();
+    let ingested =
+        crate::ingest::ingest_str(&text, &crate::ingest::IngestOptions::default()).unwrap();
+    // The general reader (the page inside an array) reads the same link histories.
+    let general =
+        crate::ingest::ingest_str(&format!("[{text}]"), &crate::ingest::IngestOptions::default())
+            .unwrap();
+    assert_eq!(ingested.dataset, general.dataset);
+    let issues = &ingested.dataset.issues;
+    assert_eq!(issues[0].link_history.len(), 3);
+    assert!(!issues[0].link_history[2].added);
+    let report = flow_report(
+        issues,
+        &Workflow::from_categories(&ingested.dataset.statuses),
+        &FlowOptions::default(),
+        NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
+    );
+    let item = |key: &str| report.items.iter().find(|i| i.key.as_str() == key).unwrap();
+    let b1 = item("B-1");
+    // Jan 7 9:00 to Jan 12 9:00 (the flag inside counted once), then 1.5 days.
+    assert_eq!(b1.blocked_days, 6.5);
+    assert_eq!(b1.blocked_reasons, vec![BlockReason::Flagged, BlockReason::Link]);
+    assert!(!b1.blocked_now);
+    let b3 = item("B-3");
+    // Jan 15 9:00 to the end of Jan 20.
+    assert_eq!((b3.blocked_days, b3.blocked_now), (5.6, true));
+    assert_eq!(b3.blocked_reasons, vec![BlockReason::Link]);
+    let b5 = item("B-5");
+    assert_eq!((b5.blocked_days, b5.blocked_now), (0.0, false));
+    assert!(b5.blocked_reasons.is_empty());
+    let b6 = item("B-6");
+    assert_eq!((b6.blocked_days, b6.blocked_now), (4.6, true));
+    let b7 = item("B-7");
+    assert_eq!((b7.blocked_days, b7.blocked_now), (0.0, false));
+    assert_eq!(item("B-8").blocked_days, 0.0);
+    assert_eq!(item("B-2").blocked_days, 0.0);
 }

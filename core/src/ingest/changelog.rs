@@ -20,7 +20,8 @@ use super::time::parse_timestamp_value;
 use super::typed::Scalar;
 use super::Diagnostic;
 use crate::model::{
-    EstimateChange, FlagPeriod, Issue, SprintChange, SprintId, StatusChange, StoryPoints,
+    EstimateChange, FlagPeriod, Issue, IssueKey, LinkChange, LinkKind, SprintChange, SprintId,
+    StatusChange, StoryPoints,
 };
 
 /// One changelog entry with the items ingest cares about.
@@ -185,6 +186,7 @@ pub(crate) fn apply(
     let mut sprint = Vec::new();
     let mut estimate = Vec::new();
     let mut flags: Vec<(DateTime<Utc>, bool)> = Vec::new();
+    let mut links = Vec::new();
     for history in &histories {
         for item in &history.items {
             if item.field.eq_ignore_ascii_case("status") {
@@ -215,12 +217,17 @@ pub(crate) fn apply(
             } else if roles.is_flagged_item(item.field, item.field_id) {
                 let raised = item.to_string.is_some_and(|s| !s.trim().is_empty());
                 flags.push((history.at, raised));
+            } else if item.field.eq_ignore_ascii_case("link") {
+                let added = link_change(history.at, item.to, item.to_string, true);
+                let removed = link_change(history.at, item.from, item.from_string, false);
+                links.extend(added.into_iter().chain(removed));
             }
         }
     }
     merge_status(issue, status);
     merge_sorted(&mut issue.sprint_history, sprint, |c| c.at);
     merge_sorted(&mut issue.estimate_history, estimate, |c| c.at);
+    merge_sorted(&mut issue.link_history, links, |c| c.at);
     if !flags.is_empty() {
         for period in &issue.flag_periods {
             flags.push((period.start, true));
@@ -232,6 +239,33 @@ pub(crate) fn apply(
         flags.dedup();
         issue.flag_periods = flag_periods(&flags);
     }
+}
+
+/// One side of a `Link` item: the key (`to`/`from`, else the text's last
+/// word) and the link's description from JIRA's text, "This issue is blocked
+/// by ABC-12".
+fn link_change(
+    at: DateTime<Utc>,
+    key: Option<&str>,
+    text: Option<&str>,
+    added: bool,
+) -> Option<LinkChange> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+    let (description, last) = text.rsplit_once(' ').unwrap_or(("", text));
+    let other = key.map(str::trim).filter(|k| !k.is_empty()).unwrap_or(last);
+    let description = description.trim();
+    let description = description
+        .strip_prefix("This issue ")
+        .or_else(|| description.strip_prefix("this issue "))
+        .unwrap_or(description);
+    let kind = if description.eq_ignore_ascii_case("is blocked by") {
+        LinkKind::IsBlockedBy
+    } else if description.eq_ignore_ascii_case("blocks") {
+        LinkKind::Blocks
+    } else {
+        LinkKind::Other(description.to_owned())
+    };
+    Some(LinkChange { at, kind, other: IssueKey::from(other), added })
 }
 
 fn merge_sorted<T: PartialEq>(
@@ -301,6 +335,7 @@ pub(crate) fn absorb(into: &mut Issue, older: Issue) {
     merge_status(into, older.status_history.into_iter().filter(|c| c.from.is_some()).collect());
     merge_sorted(&mut into.sprint_history, older.sprint_history, |c| c.at);
     merge_sorted(&mut into.estimate_history, older.estimate_history, |c| c.at);
+    merge_sorted(&mut into.link_history, older.link_history, |c| c.at);
     if !older.flag_periods.is_empty() {
         let mut flags: Vec<(DateTime<Utc>, bool)> = Vec::new();
         for period in into.flag_periods.iter().chain(&older.flag_periods) {

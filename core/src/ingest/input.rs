@@ -549,6 +549,7 @@ fn placeholder() -> Issue {
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+        link_history: Vec::new(),
     }
 }
 

@@ -363,6 +363,7 @@ pub(crate) fn parse_issue_with(
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+        link_history: Vec::new(),
     };
     let mut names = sprint_names.clone();
     for sprint in &extras.sprints {

@@ -139,6 +139,49 @@ mod fixtures {
     }
 
     #[test]
+    fn link_changes_of_a_real_changelog_become_the_link_history() {
+        let rows: Value =
+            serde_json::from_str(&fixture("devlake-real-cloud-issue-changelog-values.json"))
+                .unwrap();
+        let entry = |id: &str| {
+            rows.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["request_url"].as_str().unwrap().contains(&format!("/issue/{id}/")))
+                .map(|r| r["changelog_entry"].clone())
+                .collect::<Vec<Value>>()
+        };
+        let issue = |key: &str, id: &str| {
+            let value = serde_json::json!({"key": key, "id": id, "fields": {
+                "created": "2021-01-01T00:00:00.000+0800",
+                "status": {"name": "To Do", "statusCategory": {"key": "new"}}}});
+            issue_from_value(&value, &IngestOptions::default()).unwrap().0
+        };
+        let mut blocked = issue("EE-2871", "13383");
+        let diags =
+            merge_changelog(&mut blocked, &Value::Array(entry("13383")), &IngestOptions::default());
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(blocked.link_history.len(), 1);
+        let change = &blocked.link_history[0];
+        assert_eq!(change.kind, LinkKind::IsBlockedBy);
+        assert_eq!(change.other.as_str(), "EE-2880");
+        assert!(change.added);
+        assert_eq!(change.at.to_rfc3339(), "2021-01-25T03:55:29.086+00:00");
+        // Other link types are kept under their description.
+        let mut related = issue("EE-3000", "13954");
+        merge_changelog(&mut related, &Value::Array(entry("13954")), &IngestOptions::default());
+        let kinds: Vec<&LinkKind> = related.link_history.iter().map(|c| &c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                &LinkKind::Other("relates to".into()),
+                &LinkKind::Other("causes".into()),
+                &LinkKind::Other("relates to".into())
+            ]
+        );
+    }
+
+    #[test]
     fn sprint_pages_and_sprint_reports_are_read() {
         let (dataset, _) = dataset_from_str(
             &fixture("devlake-real-cloud-board-sprints.json"),

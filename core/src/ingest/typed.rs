@@ -550,6 +550,7 @@ fn clean(
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+        link_history: Vec::new(),
     };
     // Sprint changes naming sprints by name need the ids this field gives.
     if extras.sprints.is_empty() {

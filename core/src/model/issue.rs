@@ -197,6 +197,21 @@ pub struct IssueLink {
     pub other_category: Option<StatusCategory>,
 }
 
+/// A link added or removed, as the changelog's `Link` items record it
+/// (`toString` "This issue is blocked by ABC-12" when added, `fromString`
+/// when removed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkChange {
+    /// When the link was added or removed.
+    pub at: DateTime<Utc>,
+    /// How this issue relates to the other.
+    pub kind: LinkKind,
+    /// The other issue.
+    pub other: IssueKey,
+    /// Added (`true`) or removed.
+    pub added: bool,
+}
+
 /// An issue with its current state and rebuilt histories.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Issue {
@@ -252,6 +267,9 @@ pub struct Issue {
     pub estimate_history: Vec<EstimateChange>,
     /// Flagged periods, oldest first.
     pub flag_periods: Vec<FlagPeriod>,
+    /// Link changes, oldest first.
+    #[serde(default)]
+    pub link_history: Vec<LinkChange>,
 }
 
 impl Issue {

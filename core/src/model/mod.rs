@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use issue::{
-    EstimateChange, FlagPeriod, Issue, IssueId, IssueKey, IssueLink, LinkKind, Priority,
-    SprintChange, StatusCategory, StatusChange, StoryPoints,
+    EstimateChange, FlagPeriod, Issue, IssueId, IssueKey, IssueLink, LinkChange, LinkKind,
+    Priority, SprintChange, StatusCategory, StatusChange, StoryPoints,
 };
 pub use sprint::{
     BoardId, Sprint, SprintId, SprintOutcome, SprintReport, SprintReportIssue, SprintState,

@@ -61,6 +61,7 @@ pub(crate) fn issue(key: &str, team: &str, created: f64) -> Issue {
         sprint_history: Vec::new(),
         estimate_history: Vec::new(),
         flag_periods: Vec::new(),
+        link_history: Vec::new(),
     }
 }
 

@@ -323,7 +323,7 @@ pub(crate) fn generate(seed: u64, preset: Preset, now: DateTime<Utc>) -> Org {
     let next_issue_id = 10000 + issues.len() as u64;
 
     settle_epics(&mut issues, &starts, now, &mut next_history_id);
-    link_blockers(&mut issues, &mut root.fork(4));
+    link_blockers(&mut issues, &mut root.fork(4), now, &mut next_history_id);
 
     let mut org = Org {
         teams,
@@ -628,7 +628,10 @@ pub(super) fn apply_histories(issue: &mut Issue, histories: Vec<History>) {
                 Change::Flagged { on } => issue.flagged = *on,
                 Change::Assignee { to, .. } => issue.assignee = *to,
                 Change::Priority { to, .. } => issue.priority = *to,
-                Change::Resolution { .. } | Change::Rank { .. } | Change::Workflow => {}
+                Change::Resolution { .. }
+                | Change::Rank { .. }
+                | Change::Workflow
+                | Change::Link { .. } => {}
             }
         }
         if h.bumps_updated() && h.at > issue.updated {
@@ -679,8 +682,14 @@ fn settle_epics(
     }
 }
 
-/// Cross-team `blocks` links between issues created around the same time.
-fn link_blockers(issues: &mut [Issue], rng: &mut Rng) {
+/// Cross-team `blocks` links between issues created around the same time,
+/// each recorded in both changelogs as JIRA does (a `Link` item).
+fn link_blockers(
+    issues: &mut [Issue],
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+    next_history_id: &mut u64,
+) {
     let mut next_link = 10000u64;
     let n = issues.len();
     for i in 0..n {
@@ -703,6 +712,29 @@ fn link_blockers(issues: &mut [Issue], rng: &mut Rng) {
                     other: i,
                 });
                 next_link += 1;
+                let at = (issues[i].created.max(issues[j].created) + Duration::hours(2)).min(now);
+                for (me, other, direction) in
+                    [(i, j, LinkDirection::BlockedBy), (j, i, LinkDirection::Blocks)]
+                {
+                    let issue = &mut issues[me];
+                    let author = issue.histories.first().map_or(0, |h| h.author);
+                    let history = History {
+                        id: *next_history_id,
+                        at,
+                        author,
+                        items: vec![Change::Link { added: true, direction, other }],
+                    };
+                    *next_history_id += 1;
+                    let pos = issue.histories.partition_point(|h| h.at <= at);
+                    issue.histories.insert(pos, history);
+                    issue.updated = issue.updated.max(at);
+                    // History ids grow with time within an issue, as in JIRA.
+                    let mut ids: Vec<u64> = issue.histories.iter().map(|h| h.id).collect();
+                    ids.sort_unstable();
+                    for (h, id) in issue.histories.iter_mut().zip(ids) {
+                        h.id = id;
+                    }
+                }
                 break;
             }
         }
@@ -833,5 +865,16 @@ mod tests {
             .issues
             .iter()
             .any(|i| i.links.iter().any(|l| org.issues[l.other].team != i.team)));
+        // Every link is in both issues' changelogs, and histories stay in time order.
+        for i in &org.issues {
+            for l in &i.links {
+                assert!(i.histories.iter().any(|h| h.items.contains(&Change::Link {
+                    added: true,
+                    direction: l.direction,
+                    other: l.other
+                })));
+            }
+            assert!(i.histories.windows(2).all(|w| w[0].at <= w[1].at && w[0].id < w[1].id));
+        }
     }
 }

@@ -230,6 +230,12 @@ pub(crate) enum Change {
     },
     /// A workflow scheme migration: JIRA records it without bumping `updated`.
     Workflow,
+    /// An issue link added or removed; `other` indexes `Org::issues`.
+    Link {
+        added: bool,
+        direction: LinkDirection,
+        other: usize,
+    },
 }
 
 /// One changelog entry.

@@ -62,7 +62,10 @@ impl Org {
                 Change::Flagged { on } => i.flagged = *on,
                 Change::Assignee { to, .. } => i.assignee = *to,
                 Change::Priority { to, .. } => i.priority = *to,
-                Change::Resolution { .. } | Change::Rank { .. } | Change::Workflow => {}
+                Change::Resolution { .. }
+                | Change::Rank { .. }
+                | Change::Workflow
+                | Change::Link { .. } => {}
             }
         }
         if history.bumps_updated() {

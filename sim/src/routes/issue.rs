@@ -106,7 +106,7 @@ fn change_field_id(org: &crate::org::Org, c: &Change) -> Option<String> {
         Change::Assignee { .. } => "assignee".into(),
         Change::Priority { .. } => "priority".into(),
         Change::Rank { .. } => org.fields.rank.into(),
-        Change::Workflow => return None,
+        Change::Workflow | Change::Link { .. } => return None,
     })
 }
 
