@@ -80,7 +80,7 @@ pub fn start(
     let config = Arc::new(config);
     let sqlite = Arc::new(SqliteStore::open_dir(&options.data_dir)?);
     let store: Arc<dyn Store> = sqlite.clone();
-    let alert_store: Arc<dyn store::AlertStore> = sqlite;
+    let alert_store: Arc<dyn store::AlertStore> = sqlite.clone();
     let today = options.clock.now().with_timezone(&config.org.time_zone).date_naive();
     let used_today: u64 = store.calls_on(today)?.iter().map(|(_, n)| n).sum();
     let limiter = Limiter::new(
@@ -104,7 +104,7 @@ pub fn start(
     let syncer = sync::Syncer::new(Arc::clone(&config), Arc::clone(&store), client, options.clock.clone());
     let gate = match options.access {
         auth::Access::Open => auth::Gate::open(),
-        auth::Access::SignIn => auth::Gate::new(&config.auth, auth::Gate::token_from_env())?,
+        auth::Access::SignIn => auth::Gate::new(&config.auth, auth::Gate::token_from_env(), Some(sqlite))?,
     };
     let notifier = notify::Notifier::new(&config.notify, config.org.time_zone, alert_store.clone(), options.clock.clone())?;
     let (handle, engine) = syncer.spawn(shutdown);

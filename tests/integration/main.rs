@@ -10,3 +10,4 @@ mod webhooks;
 mod auth;
 mod notify;
 mod golden;
+mod sessions;

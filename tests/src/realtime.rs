@@ -122,8 +122,9 @@ pub async fn rig(options: RigOptions) -> Rig {
         move || Utc::now() + chrono::Duration::milliseconds(reading.load(Ordering::SeqCst)),
         1.0,
     );
-    let notifier = Notifier::new(&config.notify, config.org.time_zone, store.clone(), clock.clone())
-        .expect("notification channels");
+    let notifier =
+        Notifier::new(&config.notify, config.org.time_zone, store.clone(), clock.clone())
+            .expect("notification channels");
     let alerting = Alerting::new(
         config.clone(),
         store.clone(),

@@ -2,14 +2,18 @@
 //! users come from config (argon2 password hashes), or one shared access
 //! token from `CLAUDEDIRECTOR_TOKEN` serves small setups. Browsers get a
 //! session cookie (HttpOnly, SameSite=Strict, Secure when served over TLS);
-//! the CLI sends the token as `Authorization: Bearer`. Sign-in attempts are
-//! rate limited per client and per user name. State-changing requests that
-//! ride on a cookie must come from the dashboard's own origin (CSRF).
+//! sessions are kept in the store by digest, so a restart signs nobody out
+//! and signing out revokes the cookie for good. The CLI sends the shared
+//! token, or a user's own API token ([`tokens`]), as `Authorization:
+//! Bearer`. Sign-in attempts are rate limited per client and per user name.
+//! State-changing requests that ride on a cookie must come from the
+//! dashboard's own origin (CSRF).
 //!
 //! `serve --demo` bound to a loopback address runs [`Gate::open`]: nobody
 //! else can reach it. Anything else needs sign-in.
 
 pub mod headers;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -29,6 +33,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::config::Secret;
+use crate::store::AuthStore;
 
 /// Environment variable holding the shared access token.
 pub const TOKEN_ENV: &str = "CLAUDEDIRECTOR_TOKEN";
@@ -102,6 +107,15 @@ pub enum Error {
     /// The shared token is too short to resist guessing.
     #[error("{TOKEN_ENV} must be at least 16 characters")]
     WeakToken,
+    /// A token was asked for someone who is not a configured user.
+    #[error("no [[auth.user]] named {0} in the config")]
+    UnknownUser(String),
+    /// No token has that id, or it was revoked already.
+    #[error("no active token with id {0}")]
+    UnknownToken(String),
+    /// The store failed.
+    #[error("sign-in store failed: {0}")]
+    Store(String),
 }
 
 struct Session {
@@ -121,6 +135,9 @@ struct Inner {
     ttl: Duration,
     attempts_per_minute: u32,
     secure: Option<bool>,
+    /// Sessions and per-user tokens; without it (tests, an open demo)
+    /// sessions live in `sessions` and end with the process.
+    store: Option<Arc<dyn AuthStore>>,
     sessions: Mutex<HashMap<String, Session>>,
     attempts: Mutex<HashMap<String, Attempts>>,
 }
@@ -137,6 +154,7 @@ impl std::fmt::Debug for Gate {
             .field("open", &self.inner.open)
             .field("users", &self.inner.users.len())
             .field("token", &self.inner.token)
+            .field("store", &self.inner.store.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -146,7 +164,7 @@ impl std::fmt::Debug for Gate {
 pub enum Principal {
     /// Nobody needs to sign in (demo on loopback).
     Open,
-    /// A user with a session cookie.
+    /// A user, by session cookie or by their own API token.
     User(String),
     /// The shared token, as a bearer token.
     Token,
@@ -165,11 +183,16 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Gate {
     /// No sign-in: only for a demo bound to loopback.
     pub fn open() -> Gate {
-        Gate::build(true, HashMap::new(), None, &AuthConfig::default())
+        Gate::build(true, HashMap::new(), None, &AuthConfig::default(), None)
     }
 
-    /// Sign-in required with the configured users and the shared token.
-    pub fn new(config: &AuthConfig, token: Option<Secret>) -> Result<Gate, Error> {
+    /// Sign-in required with the configured users and the shared token;
+    /// sessions and users' API tokens are kept in `store` when given.
+    pub fn new(
+        config: &AuthConfig,
+        token: Option<Secret>,
+        store: Option<Arc<dyn AuthStore>>,
+    ) -> Result<Gate, Error> {
         let token = token.filter(|t| !t.expose().is_empty());
         if token.as_ref().is_some_and(|t| t.expose().chars().count() < 16) {
             return Err(Error::WeakToken);
@@ -183,7 +206,7 @@ impl Gate {
         if users.is_empty() && token.is_none() {
             return Err(Error::NoCredentials);
         }
-        Ok(Gate::build(false, users, token, config))
+        Ok(Gate::build(false, users, token, config, store))
     }
 
     /// The token from `CLAUDEDIRECTOR_TOKEN`, if set.
@@ -196,6 +219,7 @@ impl Gate {
         users: HashMap<String, String>,
         token: Option<Secret>,
         config: &AuthConfig,
+        store: Option<Arc<dyn AuthStore>>,
     ) -> Gate {
         Gate {
             inner: Arc::new(Inner {
@@ -205,6 +229,7 @@ impl Gate {
                 ttl: config.session_ttl,
                 attempts_per_minute: config.attempts_per_minute.max(1),
                 secure: config.secure_cookies,
+                store,
                 sessions: Mutex::new(HashMap::new()),
                 attempts: Mutex::new(HashMap::new()),
             }),
@@ -242,13 +267,47 @@ impl Gate {
         }
         if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
             let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-            return self.token_matches(token.trim()).then_some(Principal::Token);
+            let token = token.trim();
+            if self.token_matches(token) {
+                return Some(Principal::Token);
+            }
+            return self.user_token(token).map(Principal::User);
         }
         let session = cookie(headers, COOKIE)?;
+        if let Some(store) = &self.inner.store {
+            return match store.session_user(&tokens::digest(&session), chrono::Utc::now()) {
+                // A user removed from the config loses their sessions too.
+                Ok(user) => user
+                    .filter(|user| {
+                        self.inner.users.contains_key(user)
+                            || (user == "token" && self.inner.token.is_some())
+                    })
+                    .map(Principal::User),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot read sessions");
+                    None
+                }
+            };
+        }
         let mut sessions = lock(&self.inner.sessions);
         let now = Instant::now();
         sessions.retain(|_, s| s.expires > now);
         sessions.get(&session).map(|s| Principal::User(s.user.clone()))
+    }
+
+    /// The configured user a per-user API token belongs to.
+    fn user_token(&self, token: &str) -> Option<String> {
+        if !tokens::looks_like_token(token) {
+            return None;
+        }
+        let store = self.inner.store.as_ref()?;
+        match store.token_user(&tokens::digest(token)) {
+            Ok(user) => user.filter(|user| self.inner.users.contains_key(user)),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot read API tokens");
+                None
+            }
+        }
     }
 
     /// Counts a failure for `keys`; `Some(wait)` when any is over the limit.
@@ -281,15 +340,36 @@ impl Gate {
         }
     }
 
-    fn start_session(&self, user: String) -> String {
+    /// A new session id for `user`; `None` when it cannot be stored.
+    fn start_session(&self, user: String) -> Option<String> {
         let id = random_id();
+        if let Some(store) = &self.inner.store {
+            let now = chrono::Utc::now();
+            let expires = now
+                + chrono::Duration::from_std(self.inner.ttl).unwrap_or(chrono::Duration::hours(12));
+            if let Err(err) = store.purge_sessions(now) {
+                tracing::warn!(error = %err, "cannot remove ended sessions");
+            }
+            return match store.create_session(&tokens::digest(&id), &user, now, expires) {
+                Ok(()) => Some(id),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot store a session");
+                    None
+                }
+            };
+        }
         lock(&self.inner.sessions)
             .insert(id.clone(), Session { user, expires: Instant::now() + self.inner.ttl });
-        id
+        Some(id)
     }
 
     fn end_session(&self, headers: &HeaderMap) {
         if let Some(id) = cookie(headers, COOKIE) {
+            if let Some(store) = &self.inner.store {
+                if let Err(err) = store.revoke_session(&tokens::digest(&id), chrono::Utc::now()) {
+                    tracing::error!(error = %err, "cannot revoke a session");
+                }
+            }
             lock(&self.inner.sessions).remove(&id);
         }
     }
@@ -482,7 +562,9 @@ async fn login(State(gate): State<Gate>, request: Request) -> Response {
     }
     let name = user.unwrap_or_else(|| "token".to_owned());
     tracing::info!(user = %name, "signed in");
-    let id = gate.start_session(name);
+    let Some(id) = gate.start_session(name) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cannot start a session");
+    };
     let secure = if gate.secure(&headers) { "; Secure" } else { "" };
     let cookie = format!(
         "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -525,16 +607,19 @@ mod tests {
 
     #[test]
     fn a_server_needs_some_credential_and_a_strong_token() {
-        assert_eq!(Gate::new(&AuthConfig::default(), None).unwrap_err(), Error::NoCredentials);
         assert_eq!(
-            Gate::new(&AuthConfig::default(), Some(Secret::new("short"))).unwrap_err(),
+            Gate::new(&AuthConfig::default(), None, None).unwrap_err(),
+            Error::NoCredentials
+        );
+        assert_eq!(
+            Gate::new(&AuthConfig::default(), Some(Secret::new("short")), None).unwrap_err(),
             Error::WeakToken
         );
         let bad = AuthConfig {
             users: vec![UserConfig { name: "ann".into(), password_hash: "plain".into() }],
             ..AuthConfig::default()
         };
-        assert_eq!(Gate::new(&bad, None).unwrap_err(), Error::BadHash("ann".into()));
+        assert_eq!(Gate::new(&bad, None, None).unwrap_err(), Error::BadHash("ann".into()));
     }
 
     #[test]
@@ -544,7 +629,7 @@ mod tests {
             users: vec![UserConfig { name: "ann".into(), password_hash: hash }],
             ..AuthConfig::default()
         };
-        let gate = Gate::new(&config, Some(Secret::new("0123456789abcdef0123"))).unwrap();
+        let gate = Gate::new(&config, Some(Secret::new("0123456789abcdef0123")), None).unwrap();
         let mut headers = HeaderMap::new();
         headers
             .insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef0123"));
@@ -555,7 +640,7 @@ mod tests {
         assert!(gate.password_matches("ann", "correct horse"));
         assert!(!gate.password_matches("ann", "wrong"));
         assert!(!gate.password_matches("bob", "correct horse"));
-        let id = gate.start_session("ann".into());
+        let id = gate.start_session("ann".into()).unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,

@@ -17,6 +17,7 @@ pub mod sim;
 pub mod source;
 pub mod status;
 pub mod sync;
+pub mod token;
 
 /// ClaudeDirector: the truth about delivery across your teams, from JIRA.
 #[derive(Debug, Parser)]
@@ -54,6 +55,8 @@ pub enum Command {
     Ask(ask::Args),
     /// Configuration helpers (`config example`).
     Config(config::Args),
+    /// Per-user API tokens: `token create --user NAME`, `token list`, `token revoke ID`.
+    Token(token::Args),
 }
 
 /// Runs the parsed command.
@@ -71,5 +74,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Risk(args) => risk::run(args).await,
         Command::Ask(args) => ask::run(args).await,
         Command::Config(args) => config::run(args).await,
+        Command::Token(args) => token::run(args).await,
     }
 }

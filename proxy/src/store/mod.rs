@@ -10,12 +10,14 @@
 
 mod sqlite;
 mod alerts;
+mod auth;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteStore;
 pub use alerts::{AlertStore, IssueState, OutboxRow};
+pub use auth::{AuthStore, TokenRow};
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -130,6 +130,7 @@ impl SqliteStore {
         configure(&writer)?;
         migrate(&mut writer)?;
         writer.execute_batch(super::alerts::SCHEMA)?;
+        writer.execute_batch(super::auth::SCHEMA)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = Connection::open(path)?;
