@@ -17,7 +17,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dataset, Issue, IssueKey, Priority, StatusCategory, TeamId};
+use crate::model::{Dataset, Issue, IssueKey, Priority, TeamId};
 use crate::risk::signals::{self, Index};
 
 /// Errors of alert state changes.
@@ -443,31 +443,29 @@ fn team_conditions(
             }
         }
     }
-    let cycle_times = ix.cycle_times(issues, now);
-    if cycle_times.len() >= opts.min_history {
-        if let Some(limit) = signals::percentile(&cycle_times, opts.aging_percentile) {
-            for &idx in issues {
-                let issue = ix.issue(idx);
-                if ix.category_at(issue, now) != Some(StatusCategory::InProgress) {
-                    continue;
-                }
-                let started = ix.started_at(issue, now).unwrap_or(issue.created);
-                let age = signals::days_between(started, now);
-                if age > limit {
-                    let title = format!(
-                        "{} has been in progress {age:.0} days, past the {:.0}th percentile ({limit:.1} days)",
-                        issue.key, opts.aging_percentile
-                    );
-                    res.push(issue_condition(
-                        AlertRule::AgingPastP95,
-                        Severity::Low,
-                        issue,
-                        Some(started),
-                        "",
-                        title,
-                    ));
-                }
+    let (_, limit) = ix.cycle_time_limit(issues, now, opts.aging_percentile, opts.min_history);
+    if let Some(limit) = limit {
+        // Ages as the team page's aging chart counts them.
+        let open = ix.open_list(issues, now);
+        for (idx, item) in ix.aging(&open, issues, now) {
+            if item.age_days as f64 <= limit {
+                continue;
             }
+            let issue = ix.issue(idx);
+            // The instant it started keeps the alert's id what it always was.
+            let started = ix.started_at(issue, now).unwrap_or(issue.created);
+            let title = format!(
+                "{} has been in progress {} days, past the {:.0}th percentile ({limit:.1} days)",
+                issue.key, item.age_days, opts.aging_percentile
+            );
+            res.push(issue_condition(
+                AlertRule::AgingPastP95,
+                Severity::Low,
+                issue,
+                Some(started),
+                "",
+                title,
+            ));
         }
     }
     for (blocked, blocker) in ix.cross_team_blockers(issues, now) {

@@ -262,11 +262,11 @@ pub fn when(
     deadline: Option<NaiveDate>,
     options: &ForecastOptions,
 ) -> WhenForecast {
-    let horizon = throughput.horizon_for(u64::from(remaining));
     let deadline_days = deadline.map(|date| days_until(start, date));
     let (days, mean_days, histogram, deadline_probability, unfinished, trials, seed) =
         match options.method {
             Method::MonteCarlo => {
+                let horizon = throughput.horizon_for(u64::from(remaining));
                 let sampler = DaySampler::new(throughput.days());
                 let mut counts = Counts::with_len(horizon as usize + 1);
                 let trials = options.trials.get();
@@ -290,15 +290,13 @@ pub fn when(
                 )
             }
             Method::Exact => {
-                let (pmf, unfinished) = exact::when_days(throughput.days(), remaining, horizon);
+                let exact = ExactWhen::new(throughput, remaining);
                 (
-                    pmf.lower_percentiles(),
-                    pmf.mean(),
-                    pmf.histogram(),
-                    deadline_days.map(|days| {
-                        (pmf.at_most(days) - unfinished_at(&pmf, days, unfinished)).max(0.0)
-                    }),
-                    unfinished,
+                    exact.pmf.lower_percentiles(),
+                    exact.pmf.mean(),
+                    exact.pmf.histogram(),
+                    deadline_days.map(|days| exact.within(days)),
+                    exact.unfinished,
                     None,
                     None,
                 )
@@ -318,6 +316,44 @@ pub fn when(
             .zip(deadline_probability)
             .map(|(date, probability)| DeadlineOdds { date, probability }),
         unfinished,
+    }
+}
+
+/// The exact distribution of the days `remaining` items need: what
+/// [`when`] computes with [`Method::Exact`], kept so that several deadlines
+/// and dates can be read from one computation (risk and the summary ask it
+/// of every dated epic sharing a team's throughput).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ExactWhen {
+    pmf: distribution::Pmf,
+    unfinished: f64,
+}
+
+impl ExactWhen {
+    pub(crate) fn new(throughput: &Throughput, remaining: u32) -> ExactWhen {
+        let horizon = throughput.horizon_for(u64::from(remaining));
+        let (pmf, unfinished) = exact::when_days(throughput.days(), remaining, horizon);
+        ExactWhen { pmf, unfinished }
+    }
+
+    /// Days needed at even, 85% and 95% odds.
+    pub(crate) fn days(&self) -> Percentiles<u32> {
+        self.pmf.lower_percentiles()
+    }
+
+    /// Probability of finishing within `days` days.
+    pub(crate) fn within(&self, days: u32) -> f64 {
+        (self.pmf.at_most(days) - unfinished_at(&self.pmf, days, self.unfinished)).max(0.0)
+    }
+
+    /// Probability of finishing on or before `date` when work starts on `start`.
+    pub(crate) fn by_date(&self, start: NaiveDate, date: NaiveDate) -> f64 {
+        self.within(days_until(start, date))
+    }
+
+    /// Finish dates at even, 85% and 95% odds when work starts on `start`.
+    pub(crate) fn dates(&self, start: NaiveDate) -> Percentiles<NaiveDate> {
+        self.days().map(|days| finish_date(start, days))
     }
 }
 

@@ -5,6 +5,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+
+use crate::forecast::ExactWhen;
 use crate::model::{Issue, IssueKey, Priority, StatusCategory, TeamId};
 
 use super::signals::{self, Index, SAMPLE_DAYS};
@@ -202,30 +207,24 @@ fn aging(
     t: DateTime<Utc>,
     cfg: &RiskConfig,
 ) -> Signal {
-    let cycle_times = ix.cycle_times(scope.team_issues, t);
-    if cycle_times.len() < cfg.min_history {
+    let (history, limit) =
+        ix.cycle_time_limit(scope.team_issues, t, cfg.aging_percentile, cfg.min_history);
+    let Some(limit) = limit else {
         return Signal::new(
             FactorKind::AgingWip,
             0.0,
             0,
             Vec::new(),
-            format!(
-                "Too few finished items ({}) to know what is unusually old.",
-                cycle_times.len()
-            ),
+            format!("Too few finished items ({history}) to know what is unusually old."),
         );
-    }
-    let limit = signals::percentile(&cycle_times, cfg.aging_percentile).unwrap_or(f64::INFINITY);
-    let mut items: Vec<(usize, f64)> = open
-        .iter()
-        .filter(|&&idx| in_progress(ix, ix.issue(idx), t))
-        .filter_map(|&idx| {
-            let issue = ix.issue(idx);
-            let age = signals::days_between(ix.started_at(issue, t).unwrap_or(issue.created), t);
-            (age > limit).then_some((idx, age))
-        })
+    };
+    // Ages and order are the team page's aging chart's.
+    let items: Vec<(usize, i64)> = ix
+        .aging(open, scope.team_issues, t)
+        .into_iter()
+        .map(|(idx, item)| (idx, item.age_days))
+        .filter(|(_, age)| *age as f64 > limit)
         .collect();
-    items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let why = match items.first() {
         None => format!("Nothing in progress is older than the {:.0}th percentile ({limit:.1} days).", cfg.aging_percentile),
         Some(&(idx, age)) => format!(
@@ -234,7 +233,7 @@ fn aging(
             limit,
             cfg.aging_percentile,
             ix.issue(idx).key,
-            days(age)
+            plural(age.max(0) as usize, "day", "days")
         ),
     };
     let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
@@ -312,11 +311,11 @@ fn sprint(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) 
             let span = (cfg.sprint_target - cfg.sprint_floor).max(f64::EPSILON);
             let severity = ((cfg.sprint_target - odds) / span).clamp(0.0, 1.0);
             let why = format!(
-                "{} has a {:.0}% chance of finishing its {} in {:.0} days.",
+                "{} has a {:.0}% chance of finishing its {} in {}.",
                 sprint.name,
                 odds * 100.0,
                 plural(remaining.len(), "remaining item", "remaining items"),
-                days_left.ceil()
+                plural(days_left as usize, "day", "days")
             );
             Signal::new(
                 FactorKind::SprintCompletion,
@@ -416,6 +415,57 @@ fn cross_team(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig
     )
 }
 
+/// An epic's open work and the forecast of when it is done.
+#[derive(Debug, Clone)]
+pub(crate) struct EpicOutlook {
+    /// Open children.
+    pub(crate) remaining: usize,
+    /// The first day of forecast work (the instant's day).
+    pub(crate) start: NaiveDate,
+    /// Days until the open children are done; `None` when nothing was
+    /// finished lately to forecast from, or nothing remains.
+    pub(crate) when: Option<Rc<ExactWhen>>,
+}
+
+impl EpicOutlook {
+    /// The odds of landing on or before `due`.
+    pub(crate) fn odds_by(&self, due: NaiveDate) -> f64 {
+        match &self.when {
+            _ if self.remaining == 0 => 1.0,
+            Some(when) => signals::probability(when.by_date(self.start, due)),
+            None => 0.0,
+        }
+    }
+}
+
+/// When an epic's open children will be done, by [`crate::forecast::when`]'s
+/// exact method: from the epic's own daily throughput when it finished at
+/// least two items in the sample window, else from its team's, shared in
+/// proportion to open work — at `share = epic open / team open` of the team's
+/// pace, the epic's `n` items take as long as the team's open items at full
+/// pace, so the forecast is the team's for `max(n, team open)` items.
+pub(crate) fn epic_outlook(
+    ix: &Index<'_>,
+    epic: usize,
+    team_issues: &[usize],
+    t: DateTime<Utc>,
+) -> EpicOutlook {
+    let issue = ix.issue(epic);
+    let children = ix.children.get(issue.key.as_str()).map_or(&[][..], Vec::as_slice);
+    let remaining = ix.open_count(children, t);
+    let start = ix.day(t);
+    if remaining == 0 {
+        return EpicOutlook { remaining, start, when: None };
+    }
+    let own = ix.daily_throughput(children, t, SAMPLE_DAYS);
+    let (source, items) = if own.iter().sum::<u32>() >= 2 {
+        (children, remaining)
+    } else {
+        (team_issues, remaining.max(ix.open_count(team_issues, t)))
+    };
+    EpicOutlook { remaining, start, when: ix.when_done(source, t, items as u32) }
+}
+
 /// The odds that an epic's open children are done by its due date.
 pub(crate) fn deadline_odds(
     ix: &Index<'_>,
@@ -423,35 +473,8 @@ pub(crate) fn deadline_odds(
     team_issues: &[usize],
     t: DateTime<Utc>,
 ) -> Option<f64> {
-    let issue = ix.issue(epic);
-    let due = issue.due?;
-    let children = ix.children.get(issue.key.as_str()).map_or(&[][..], Vec::as_slice);
-    let remaining = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
-    let end_of_due = due.and_hms_opt(23, 59, 59)?.and_utc();
-    let days = signals::days_between(t, end_of_due);
-    if days < 0.0 {
-        return Some(if remaining == 0 { 1.0 } else { 0.0 });
-    }
-    let samples = epic_samples(ix, children, team_issues, t);
-    Some(signals::completion_probability(&samples, remaining, days).unwrap_or(0.0))
-}
-
-/// Daily throughput available to an epic: its own, or — when it finished
-/// fewer than two items lately — the team's, shared across the team's open work.
-pub(crate) fn epic_samples(
-    ix: &Index<'_>,
-    children: &[usize],
-    team_issues: &[usize],
-    t: DateTime<Utc>,
-) -> Vec<f64> {
-    let own = ix.daily_throughput(children, t, SAMPLE_DAYS);
-    if own.iter().sum::<u32>() >= 2 {
-        return own.iter().map(|&n| f64::from(n)).collect();
-    }
-    let team_open = ix.open_count(team_issues, t).max(1);
-    let epic_open = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
-    let share = (epic_open as f64 / team_open as f64).min(1.0);
-    ix.daily_throughput(team_issues, t, SAMPLE_DAYS).iter().map(|&n| f64::from(n) * share).collect()
+    let due = ix.issue(epic).due?;
+    Some(epic_outlook(ix, epic, team_issues, t).odds_by(due))
 }
 
 fn deadline(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {

@@ -8,6 +8,14 @@
 //! due dates and links have no history in the model: their current values are
 //! used at every instant.
 //!
+//! The statistics are not computed here but by the modules the dashboard's
+//! own pages use, so every view agrees: cycle times, start days and aging by
+//! [`crate::flow`] (its per-issue flow, day convention and aging rule),
+//! percentiles by [`crate::stats`], sprint odds by
+//! [`forecast::sprint::sprint_completion_probability`] and epic dates and
+//! deadline odds by the exact method of [`forecast::when`]. The index only
+//! decides which issues each question reads at which instant, and caches.
+//!
 //! One [`Index`] is built per call and shared by every rule, so the large
 //! organisation (100k issues) is walked a handful of times, never per lookup.
 
@@ -17,13 +25,17 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use statrs::distribution::{ContinuousCDF, Normal};
 
+use crate::flow::{self, AgingItem, FlowOptions, IssueFlow, Workflow};
+use crate::forecast::sprint::sprint_completion_probability;
+use crate::forecast::{self, ExactWhen, Throughput, ThroughputError};
 use crate::model::{Dataset, Issue, IssueKey, LinkKind, Sprint, SprintId, StatusCategory, TeamId};
+use crate::stats::{self, Percentile, Summary};
 
-/// Days of history used for throughput and cycle-time percentiles.
+/// Days of history used for cycle-time percentiles.
 pub(crate) const HISTORY_DAYS: i64 = 90;
-/// Days of daily throughput samples used for completion odds.
+/// Days of daily throughput samples used for completion odds: whole
+/// calendar days ending the day before the instant asked about.
 pub(crate) const SAMPLE_DAYS: i64 = 42;
 
 /// How far before the earliest instant a computation looks: a week for the
@@ -56,6 +68,16 @@ pub(crate) struct Index<'a> {
     cycle_cache: Cache<(ListKey, i64), Rc<Vec<f64>>>,
     throughput_cache: Cache<(ListKey, i64, i64), Rc<Vec<u32>>>,
     open_cache: Cache<(ListKey, i64), Rc<Vec<usize>>>,
+    /// Exact "when" distributions per (throughput source, instant, items):
+    /// the dated epics of a team without their own throughput share one.
+    when_cache: Cache<(ListKey, i64, u32), Option<Rc<ExactWhen>>>,
+    /// How [`crate::flow`] reads the histories: the workflow of the
+    /// dataset's status categories and the default options, as the team page.
+    workflow: Workflow,
+    flow_options: FlowOptions,
+    /// Per-issue flows, computed on first use (only recently finished and
+    /// in-progress issues are ever asked for).
+    flows: RefCell<HashMap<usize, Rc<IssueFlow>, BuildHasherDefault<Fnv>>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
     in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
     sprint_cache: Cache<(ListKey, i64), Option<SprintOdds<'a>>>,
@@ -306,6 +328,10 @@ impl<'a> Index<'a> {
             throughput_cache: RefCell::default(),
             open_cache: RefCell::default(),
             sprint_cache: RefCell::default(),
+            when_cache: RefCell::default(),
+            workflow: Workflow::from_categories(&dataset.statuses),
+            flow_options: FlowOptions::default(),
+            flows: RefCell::default(),
         }
     }
 
@@ -480,35 +506,115 @@ impl<'a> Index<'a> {
         from_history.or(issue.resolved.filter(|r| *r <= t)).or(Some(issue.created))
     }
 
-    /// Cycle times in days of the issues finished in `(t − HISTORY_DAYS, t]`, ascending.
+    /// The calendar day of an instant, as [`crate::flow`] cuts days.
+    pub(crate) fn day(&self, t: DateTime<Utc>) -> NaiveDate {
+        self.flow_options.day(t)
+    }
+
+    /// The [`crate::flow`] view of one issue, computed once per index.
+    pub(crate) fn flow(&self, idx: usize) -> Rc<IssueFlow> {
+        if let Some(hit) = self.flows.borrow().get(&idx) {
+            return hit.clone();
+        }
+        let res = Rc::new(flow::issue_flow(self.issue(idx), &self.workflow, &self.flow_options));
+        self.flows.borrow_mut().insert(idx, res.clone());
+        res
+    }
+
+    /// The flows of the issues of `issues` done at `t` whose completion day
+    /// falls in the `days` days ending on `last_day`, with that day. "Done at
+    /// `t`" is the index's (the status at that instant); the day is flow's.
+    fn completions(
+        &self,
+        issues: &[usize],
+        t: DateTime<Utc>,
+        last_day: NaiveDate,
+        days: i64,
+    ) -> Vec<(Rc<IssueFlow>, NaiveDate)> {
+        let first_day = last_day - Duration::days(days - 1);
+        // A day of slack either side of the window: flow cuts days in its own
+        // offset and counts a reopened issue from its last completion.
+        let earliest = t - Duration::days((self.day(t) - first_day).num_days() + 2);
+        issues
+            .iter()
+            .filter_map(|&idx| {
+                let done = self.finished_at(self.issue(idx), t)?;
+                if done < earliest {
+                    return None;
+                }
+                let flow = self.flow(idx);
+                let day = flow.completed.filter(|d| *d >= first_day && *d <= last_day)?;
+                Some((flow, day))
+            })
+            .collect()
+    }
+
+    /// Cycle times in days ([`flow::cycle_time_days`] in flow's default
+    /// convention) of the issues done at `t` and completed in the
+    /// `HISTORY_DAYS` days ending on `t`'s day, ascending.
     pub(crate) fn cycle_times(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Vec<f64>> {
         let key = (list_key(issues), t.timestamp());
         if let Some(hit) = self.cycle_cache.borrow().get(&key) {
             return hit.clone();
         }
-        let mut sorted = self.cycle_times_uncached(issues, t);
+        let convention = self.flow_options.convention;
+        let mut sorted: Vec<f64> = self
+            .completions(issues, t, self.day(t), HISTORY_DAYS)
+            .into_iter()
+            .filter_map(|(flow, _)| flow::cycle_time_days(&flow, convention))
+            .map(|days| days as f64)
+            .collect();
         sorted.sort_by(f64::total_cmp);
         let res = Rc::new(sorted);
         self.cycle_cache.borrow_mut().insert(key, res.clone());
         res
     }
 
-    fn cycle_times_uncached(&self, issues: &[usize], t: DateTime<Utc>) -> Vec<f64> {
-        let from = t - Duration::days(HISTORY_DAYS);
-        let mut res = Vec::new();
-        for &idx in issues {
-            let issue = self.issue(idx);
-            let Some(done) = self.finished_at(issue, t) else { continue };
-            if done <= from {
-                continue;
-            }
-            let start = self.started_at(issue, t).unwrap_or(issue.created);
-            res.push(days_between(start, done.max(start)));
-        }
-        res
+    /// The `percentile` of `issues`' cycle times at `t` ([`Self::cycle_times`]),
+    /// with how many there are; `None` below `min_history` items.
+    pub(crate) fn cycle_time_limit(
+        &self,
+        issues: &[usize],
+        t: DateTime<Utc>,
+        percentile: f64,
+        min_history: usize,
+    ) -> (usize, Option<f64>) {
+        let cycle_times = self.cycle_times(issues, t);
+        let limit = Percentile::new(percentile)
+            .filter(|_| cycle_times.len() >= min_history)
+            .and_then(|p| stats::percentile_sorted(&cycle_times, p));
+        (cycle_times.len(), limit)
     }
 
-    /// Items finished per day over the `days` days ending at `t` (oldest first).
+    /// The items of `open` in progress on `t`'s day, aged by
+    /// [`flow::aging_wip_from_flows`] against `history`'s cycle times,
+    /// oldest first.
+    pub(crate) fn aging(
+        &self,
+        open: &[usize],
+        history: &[usize],
+        t: DateTime<Utc>,
+    ) -> Vec<(usize, AgingItem)> {
+        let today = self.day(t);
+        let flows: Vec<IssueFlow> = open
+            .iter()
+            .map(|&idx| self.flow(idx))
+            .filter(|flow| flow.in_progress_on(today))
+            .map(|flow| (*flow).clone())
+            .collect();
+        if flows.is_empty() {
+            return Vec::new();
+        }
+        let summary = Summary::of(&self.cycle_times(history, t));
+        flow::aging_wip_from_flows(&flows, &self.workflow, &self.flow_options, today, &summary)
+            .into_iter()
+            .filter_map(|item| Some((*self.by_key.get(item.key.as_str())?, item)))
+            .collect()
+    }
+
+    /// Items completed per calendar day (flow's completion day) over the
+    /// `days` whole days before `t`'s day, oldest first: the sample window
+    /// the forecast page uses, ending yesterday.
     pub(crate) fn daily_throughput(
         &self,
         issues: &[usize],
@@ -519,25 +625,39 @@ impl<'a> Index<'a> {
         if let Some(hit) = self.throughput_cache.borrow().get(&key) {
             return hit.clone();
         }
-        let res = Rc::new(self.daily_throughput_uncached(issues, t, days));
+        let mut res = vec![0u32; days.max(0) as usize];
+        if days > 0 {
+            let last_day = self.day(t) - Duration::days(1);
+            let first_day = last_day - Duration::days(days - 1);
+            for (_, day) in self.completions(issues, t, last_day, days) {
+                if let Some(slot) = res.get_mut((day - first_day).num_days() as usize) {
+                    *slot += 1;
+                }
+            }
+        }
+        let res = Rc::new(res);
         self.throughput_cache.borrow_mut().insert(key, res.clone());
         res
     }
 
-    fn daily_throughput_uncached(&self, issues: &[usize], t: DateTime<Utc>, days: i64) -> Vec<u32> {
-        let mut res = vec![0u32; days.max(0) as usize];
-        let from = t - Duration::days(days);
-        for &idx in issues {
-            let issue = self.issue(idx);
-            let Some(done) = self.finished_at(issue, t) else { continue };
-            if done <= from {
-                continue;
-            }
-            let day = ((done - from).num_seconds() - 1).max(0) / 86_400;
-            if let Some(slot) = res.get_mut(day as usize) {
-                *slot += 1;
-            }
+    /// The exact distribution of the days `remaining` items need at the
+    /// daily throughput of `source` before `t`; `None` when `source`
+    /// finished nothing in the sample window.
+    pub(crate) fn when_done(
+        &self,
+        source: &[usize],
+        t: DateTime<Utc>,
+        remaining: u32,
+    ) -> Option<Rc<ExactWhen>> {
+        let key = (list_key(source), t.timestamp(), remaining);
+        if let Some(hit) = self.when_cache.borrow().get(&key) {
+            return hit.clone();
         }
+        let daily = self.daily_throughput(source, t, SAMPLE_DAYS);
+        let res = Throughput::new(daily.to_vec())
+            .ok()
+            .map(|throughput| Rc::new(ExactWhen::new(&throughput, remaining)));
+        self.when_cache.borrow_mut().insert(key, res.clone());
         res
     }
 
@@ -668,10 +788,24 @@ impl<'a> Index<'a> {
         let members = self.sprint_members(issues, sprint.id, t);
         let remaining: Vec<usize> =
             members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
-        let days_left = sprint.end.map_or(0.0, |end| days_between(t, end).max(0.0));
-        let samples: Vec<f64> =
-            self.daily_throughput(issues, t, SAMPLE_DAYS).iter().map(|&n| f64::from(n)).collect();
-        let odds = completion_probability(&samples, remaining.len(), days_left);
+        // Today counts as a working day, as on the forecast page.
+        let days_left =
+            sprint.end.map_or(0, |end| forecast::days_until(self.day(t), self.day(end)));
+        let odds = if remaining.is_empty() {
+            Some(1.0)
+        } else {
+            let daily = self.daily_throughput(issues, t, SAMPLE_DAYS);
+            match Throughput::new(daily.to_vec()) {
+                Ok(throughput) => Some(probability(sprint_completion_probability(
+                    &throughput,
+                    remaining.len() as u32,
+                    days_left,
+                ))),
+                // Nothing finished in six weeks: under the model nothing will.
+                Err(ThroughputError::NoCompletions) => Some(0.0),
+                Err(_) => None,
+            }
+        };
         Some(SprintOdds { sprint, members, remaining, days_left, odds })
     }
 
@@ -709,8 +843,10 @@ pub(crate) struct SprintOdds<'a> {
     pub(crate) sprint: &'a Sprint,
     pub(crate) members: Vec<usize>,
     pub(crate) remaining: Vec<usize>,
-    pub(crate) days_left: f64,
-    /// `None` without throughput history.
+    /// Calendar days left, today included.
+    pub(crate) days_left: u32,
+    /// [`sprint_completion_probability`] of the remaining items; `None`
+    /// without a sample window.
     pub(crate) odds: Option<f64>,
 }
 
@@ -732,6 +868,13 @@ impl Hasher for Fnv {
         }
         self.0 = hash;
     }
+}
+
+/// A probability kept to six decimals: far finer than any view shows, and
+/// short enough that JSON carries it exactly (a long mantissa with a large
+/// exponent, such as the exact method's 2.7e-10, does not survive parsing).
+pub(crate) fn probability(p: f64) -> f64 {
+    (p.clamp(0.0, 1.0) * 1e6).round() / 1e6
 }
 
 pub(crate) fn is_epic(issue: &Issue) -> bool {
@@ -792,91 +935,6 @@ pub(crate) fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_seconds() as f64 / 86_400.0
 }
 
-/// Percentile `p` (0–100) by linear interpolation between closest ranks
-/// (Hyndman–Fan type 7, the spreadsheet `PERCENTILE` method). `None` when empty.
-pub(crate) fn percentile(values: &[f64], p: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let owned;
-    let sorted = if values.is_sorted_by(|a, b| a <= b) {
-        values
-    } else {
-        let mut copy = values.to_vec();
-        copy.sort_by(f64::total_cmp);
-        owned = copy;
-        &owned
-    };
-    let rank = (p / 100.0).clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let lower = rank.floor() as usize;
-    let upper = rank.ceil() as usize;
-    Some(sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - lower as f64))
-}
-
-/// Mean and standard deviation of daily samples.
-fn mean_sd(samples: &[f64]) -> Option<(f64, f64)> {
-    if samples.is_empty() {
-        return None;
-    }
-    let n = samples.len() as f64;
-    let mean = samples.iter().sum::<f64>() / n;
-    let var = samples.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / n;
-    Some((mean, var.sqrt()))
-}
-
-/// Probability of finishing `remaining` items within `days` days, the daily
-/// count drawn from `samples`: the normal approximation of the sum of `days`
-/// independent draws (with a continuity correction). `None` without history.
-pub(crate) fn completion_probability(samples: &[f64], remaining: usize, days: f64) -> Option<f64> {
-    if remaining == 0 {
-        return Some(1.0);
-    }
-    let (mean, sd) = mean_sd(samples)?;
-    if mean <= 0.0 || days <= 0.0 {
-        return Some(0.0);
-    }
-    let expected = mean * days;
-    let spread = sd * days.sqrt();
-    let needed = remaining as f64 - 0.5;
-    if spread <= f64::EPSILON {
-        return Some(if expected >= needed { 1.0 } else { 0.0 });
-    }
-    let normal = Normal::new(expected, spread).ok()?;
-    Some((1.0 - normal.cdf(needed)).clamp(0.0, 1.0))
-}
-
-/// Days until `remaining` items are done with probability `confidence`
-/// (the smallest whole number of days), under the same model. `None` without
-/// throughput or past ten years.
-pub(crate) fn days_to_finish(samples: &[f64], remaining: usize, confidence: f64) -> Option<i64> {
-    if remaining == 0 {
-        return Some(0);
-    }
-    let (mean, _) = mean_sd(samples)?;
-    if mean <= 0.0 {
-        return None;
-    }
-    // The odds grow with the days, so bisect on whole days.
-    let (mut low, mut high) = (0i64, 3650i64);
-    if completion_probability(samples, remaining, high as f64)? < confidence {
-        return None;
-    }
-    while high - low > 1 {
-        let mid = (low + high) / 2;
-        if completion_probability(samples, remaining, mid as f64)? >= confidence {
-            high = mid;
-        } else {
-            low = mid;
-        }
-    }
-    Some(high)
-}
-
-/// The calendar date `days` after `t`.
-pub(crate) fn date_after(t: DateTime<Utc>, days: i64) -> NaiveDate {
-    (t + Duration::days(days)).date_naive()
-}
-
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
@@ -884,34 +942,99 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn percentile_interpolates_between_ranks() {
-        let values = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(percentile(&values, 50.0), Some(2.5));
-        assert_eq!(percentile(&values, 100.0), Some(4.0));
-        assert_eq!(percentile(&[], 50.0), None);
+    use crate::flow::DateRange;
+    use crate::risk::fixture;
+
+    fn team_issues(dataset: &Dataset, team: &str) -> Vec<Issue> {
+        dataset
+            .issues
+            .iter()
+            .filter(|i| i.team.as_ref().is_some_and(|t| t.0 == team))
+            .cloned()
+            .collect()
+    }
+
+    /// The window the forecast page samples: whole days ending yesterday.
+    fn forecast_page_daily(dataset: &Dataset, team: &str, as_of: DateTime<Utc>) -> Vec<u32> {
+        let yesterday = as_of.date_naive() - Duration::days(1);
+        let range = DateRange::new(yesterday - Duration::days(SAMPLE_DAYS - 1), yesterday).unwrap();
+        let issues: Vec<Issue> =
+            team_issues(dataset, team).into_iter().filter(|i| !is_epic(i)).collect();
+        let workflow = Workflow::from_categories(&dataset.statuses);
+        flow::daily_throughput(&issues, &workflow, &FlowOptions::default(), range)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
     }
 
     #[test]
-    fn odds_rise_with_time_and_fall_with_scope() {
-        let samples = [0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 2.0];
-        let short = completion_probability(&samples, 10, 5.0).unwrap();
-        let long = completion_probability(&samples, 10, 15.0).unwrap();
-        let more = completion_probability(&samples, 20, 15.0).unwrap();
-        assert!(short < long, "{short} < {long}");
-        assert!(more < long, "{more} < {long}");
-        assert_eq!(completion_probability(&samples, 0, 0.0), Some(1.0));
-        assert_eq!(completion_probability(&[], 3, 5.0), None);
+    fn sprint_odds_are_the_forecast_modules_on_the_forecast_pages_sample() {
+        let dataset = fixture::demo();
+        let as_of = fixture::as_of();
+        let ix = Index::new(&dataset, &["Blocked".to_owned()], horizon(as_of));
+        for team in ["Alpha", "Bravo", "Charlie"] {
+            let id = TeamId(team.to_owned());
+            let issues = &ix.by_team[&id];
+            let daily = forecast_page_daily(&dataset, team, as_of);
+            assert_eq!(*ix.daily_throughput(issues, as_of, SAMPLE_DAYS), daily, "{team}");
+            let running = ix.sprint_odds(&id, issues, as_of).unwrap();
+            // Sprints end 14 days after a start 4 days ago: today and 10 more days.
+            assert_eq!(running.days_left, 11, "{team}");
+            let expected = sprint_completion_probability(
+                &Throughput::new(daily).unwrap(),
+                running.remaining.len() as u32,
+                running.days_left,
+            );
+            assert_eq!(running.odds, Some(probability(expected)), "{team}");
+        }
     }
 
     #[test]
-    fn days_to_finish_meets_the_confidence() {
-        let samples = [0.0, 1.0, 2.0, 1.0, 0.0, 3.0, 1.0, 2.0];
-        let p85 = days_to_finish(&samples, 12, 0.85).unwrap();
-        let p50 = days_to_finish(&samples, 12, 0.5).unwrap();
-        assert!(p50 <= p85);
-        assert!(completion_probability(&samples, 12, p85 as f64).unwrap() >= 0.85);
-        assert!(completion_probability(&samples, 12, (p85 - 1) as f64).unwrap() < 0.85);
-        assert_eq!(days_to_finish(&[0.0, 0.0], 3, 0.5), None);
+    fn cycle_times_and_aging_are_flows() {
+        let dataset = fixture::demo();
+        let as_of = fixture::as_of();
+        let ix = Index::new(&dataset, &["Blocked".to_owned()], horizon(as_of));
+        let workflow = Workflow::from_categories(&dataset.statuses);
+        let options = FlowOptions::default();
+        let today = as_of.date_naive();
+        let bravo = TeamId("Bravo".to_owned());
+        let issues = &ix.by_team[&bravo];
+        let mut expected: Vec<f64> = team_issues(&dataset, "Bravo")
+            .iter()
+            .filter(|i| !is_epic(i))
+            .map(|i| flow::issue_flow(i, &workflow, &options))
+            .filter(|f| f.completed.is_some_and(|c| (today - c).num_days() < HISTORY_DAYS))
+            .filter_map(|f| flow::cycle_time_days(&f, options.convention))
+            .map(|d| d as f64)
+            .collect();
+        expected.sort_by(f64::total_cmp);
+        assert!(!expected.is_empty());
+        assert_eq!(*ix.cycle_times(issues, as_of), expected);
+
+        let open = ix.open_list(issues, as_of);
+        let aged: Vec<(IssueKey, i64)> =
+            ix.aging(&open, issues, as_of).into_iter().map(|(_, a)| (a.key, a.age_days)).collect();
+        let in_progress: Vec<Issue> =
+            team_issues(&dataset, "Bravo").into_iter().filter(|i| !is_epic(i)).collect();
+        let from_flow: Vec<(IssueKey, i64)> =
+            flow::aging_wip(&in_progress, &workflow, &options, today)
+                .into_iter()
+                .map(|a| (a.key, a.age_days))
+                .collect();
+        assert_eq!(aged, from_flow);
+        // The old, quiet item started 40 days ago: 41 days in flow's inclusive count.
+        assert!(aged.contains(&(IssueKey::from("BRAVO-5"), 41)), "{aged:?}");
+    }
+
+    #[test]
+    fn a_week_ago_sees_only_what_was_done_then() {
+        let dataset = fixture::demo();
+        let as_of = fixture::as_of();
+        let ix = Index::new(&dataset, &["Blocked".to_owned()], horizon(as_of - Duration::days(7)));
+        let alpha = &ix.by_team[&TeamId("Alpha".to_owned())];
+        let now = ix.daily_throughput(alpha, as_of, SAMPLE_DAYS);
+        let before = ix.daily_throughput(alpha, as_of - Duration::days(7), SAMPLE_DAYS);
+        // The same calendar days, shifted by a week.
+        assert_eq!(before[7..], now[..SAMPLE_DAYS as usize - 7]);
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts::{self, AlertOptions, AlertRule, AlertState, Severity};
 use crate::model::{Dataset, IssueKey, TeamId};
+use crate::risk::factors;
 use crate::risk::signals::{self, Index};
 use crate::risk::{self, RiskConfig, RiskLevel, TrendDirection};
 
@@ -293,28 +294,19 @@ pub(crate) fn epic_forecast_at(
     let children = ix.children.get(issue.key.as_str())?;
     let team_issues =
         issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
-    let remaining = children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), t)).count();
-    let samples = crate::risk::factors::epic_samples(ix, children, team_issues, t);
+    // The same forecast as the epic's deadline factor in risk.
+    let outlook = factors::epic_outlook(ix, epic, team_issues, t);
+    let remaining = outlook.remaining;
     // Nothing left to forecast: the epic is done in all but its own status.
-    let forecastable = remaining > 0;
-    let p50 = signals::days_to_finish(&samples, remaining, 0.5)
-        .filter(|_| forecastable)
-        .map(|d| signals::date_after(t, d));
-    let p85_days = signals::days_to_finish(&samples, remaining, 0.85).filter(|_| forecastable);
-    let p85 = p85_days.map(|d| signals::date_after(t, d));
+    let dates = outlook.when.as_ref().map(|when| when.dates(outlook.start));
+    let (p50, p85) = (dates.map(|d| d.p50), dates.map(|d| d.p85));
     let week_ago = t - Duration::days(7);
     let moved_days = (|| {
-        let before_remaining =
-            children.iter().filter(|&&i| ix.is_open_at(ix.issue(i), week_ago)).count();
-        let before_samples =
-            crate::risk::factors::epic_samples(ix, children, team_issues, week_ago);
-        let before = signals::date_after(
-            week_ago,
-            signals::days_to_finish(&before_samples, before_remaining, 0.85)?,
-        );
-        Some((p85? - before).num_days())
+        let before = factors::epic_outlook(ix, epic, team_issues, week_ago);
+        let before_p85 = before.when?.dates(before.start).p85;
+        Some((p85? - before_p85).num_days())
     })();
-    let odds = crate::risk::factors::deadline_odds(ix, epic, team_issues, t);
+    let odds = issue.due.map(|due| outlook.odds_by(due));
     let name = format!("{} \"{}\"", issue.key, issue.summary);
     let mut sentence = match (p50, p85) {
         (Some(p50), Some(p85)) => {
