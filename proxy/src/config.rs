@@ -616,6 +616,8 @@ risk_high = 60
 # [[auth.user]]
 # name = "ann"
 # password_hash = "$argon2id$v=19$m=19456,t=2,p=1$..."
+# A user's own CLI token: `claudedirector token create --user ann` (shown
+# once; `token list`, `token revoke ID`). Sessions survive restarts.
 
 # Notifications: critical and high alerts go to every channel by default.
 # [notify]
