@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::Alert;
 use crate::model::{Issue, IssueId, Sprint, Team};
 
 /// The body of every failed API call: `{"error": {"code", "message"}}`.
@@ -73,6 +74,13 @@ pub struct TeamInfo {
 pub struct SprintsResponse {
     /// Sprints of every configured board.
     pub sprints: Vec<Sprint>,
+}
+
+/// `GET /api/v1/alerts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertsResponse {
+    /// Open alerts, most urgent first (all alerts with `?all=true`).
+    pub alerts: Vec<Alert>,
 }
 
 /// `GET /api/v1/sync/status`: how fresh the data is and what syncing costs.

@@ -24,10 +24,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use director_core::alerts::{self, Alert, AlertOptions, AlertState, Event};
+pub use director_core::api::AlertsResponse;
 use director_core::api::{ErrorBody, ErrorDetail};
 use director_core::model::{BoardId, Dataset, Issue, Sprint, Team, TeamId};
 use director_core::summary;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -52,13 +53,6 @@ pub enum Error {
 
 /// Publishes an event to open dashboards.
 pub type Publish = Arc<dyn Fn(ServerEvent) + Send + Sync>;
-
-/// `GET /api/v1/alerts`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertsResponse {
-    /// Open alerts, most urgent first (all alerts with `?all=true`).
-    pub alerts: Vec<Alert>,
-}
 
 struct Inner {
     store: Arc<dyn Store>,

@@ -6,18 +6,13 @@
 //! "proxy says no".
 
 use director_core::alerts::Alert;
-use director_core::api::{ErrorBody, IssuesDelta, SprintsResponse, SyncStatus, TeamsResponse};
+use director_core::api::{
+    AlertsResponse, ErrorBody, IssuesDelta, SprintsResponse, SyncStatus, TeamsResponse,
+};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
-
-/// `GET /alerts`: the proxy's open alerts, most urgent first.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct AlertsResponse {
-    /// The alerts.
-    pub alerts: Vec<Alert>,
-}
 
 /// Base path of the API on the dashboard's own origin.
 pub const API_BASE: &str = "/api/v1";
