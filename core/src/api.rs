@@ -52,6 +52,10 @@ pub struct TeamsResponse {
     pub teams: Vec<TeamInfo>,
     /// When the proxy last finished a successful sync with JIRA.
     pub data_as_of: Option<DateTime<Utc>>,
+    /// Base URL of the JIRA site (no trailing slash), so the dashboard can
+    /// link an issue to `<jira_url>/browse/KEY`; absent from older proxies.
+    #[serde(default)]
+    pub jira_url: Option<String>,
 }
 
 /// A team and its issue counts by category.
@@ -113,4 +117,28 @@ pub struct CallCount {
     pub purpose: String,
     /// Number of calls.
     pub calls: u64,
+}
+
+/// How the caller of `GET /api/v1/session` got in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMode {
+    /// Nobody signs in: a demo bound to a loopback address.
+    Open,
+    /// A user signed in through the sign-in page (session cookie).
+    Session,
+    /// A bearer token: the shared access token (no user) or a user's own
+    /// API token.
+    Token,
+}
+
+/// `GET /api/v1/session`: who is signed in, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// How the caller got in.
+    pub mode: SignInMode,
+    /// The signed-in user's name, for a session.
+    pub user: Option<String>,
+    /// True when signing out ends something (a session cookie).
+    pub can_sign_out: bool,
 }

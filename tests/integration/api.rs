@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use director_core::api::{IssuesDelta, SyncStatus, TeamsResponse};
+use director_core::api::{IssuesDelta, SessionInfo, SignInMode, SyncStatus, TeamsResponse};
 use director_proxy::config::Flavor;
 use director_sim::Preset;
 use director_tests::{config_for, sim_options, start_proxy, start_sim};
@@ -87,6 +87,11 @@ async fn teams_sprints_and_status_describe_the_store() {
     let teams: TeamsResponse =
         reqwest::get(proxy.url("/api/v1/teams")).await.unwrap().json().await.unwrap();
     assert_eq!(teams.teams.len(), sim.teams().len());
+    assert_eq!(
+        teams.jira_url.as_deref(),
+        Some(sim.base_url().trim_end_matches('/')),
+        "the dashboard links issues to the configured site"
+    );
     let total: u64 = teams.teams.iter().map(|team| team.issues).sum();
     assert_eq!(total as usize, sim.issue_ids_and_updated().len());
     for team in &teams.teams {
@@ -156,4 +161,13 @@ async fn events_stream_sync_progress_and_data_changes() {
         assert!(text.contains(&format!("event: {name}")), "no {name} in {text}");
     }
     assert!(text.contains("\"ok\":true"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_demo_says_nobody_needs_to_sign_in() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let session: SessionInfo =
+        reqwest::get(proxy.url("/api/v1/session")).await.unwrap().json().await.unwrap();
+    assert_eq!(session, SessionInfo { mode: SignInMode::Open, user: None, can_sign_out: false });
 }

@@ -91,6 +91,7 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/api/v1/sync/status"),
     ("GET", "/api/v1/events"),
     ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/session"),
     ("POST", "/api/v1/sync"),
     ("POST", "/api/v1/alerts/0123456789abcdef/ack"),
     ("GET", "/api/v1/no-such-thing"),
@@ -353,4 +354,48 @@ fn jql_injection_attempts_are_refused_or_quoted() {
     assert_eq!(jql::quote("A\" OR project = \"B"), "\"A\\\" OR project = \\\"B\"");
     assert!(!jql::is_issue_key("ALPHA-1 OR 1=1"));
     assert!(jql::simple_projects("project = \"A\" OR project = B").is_none());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_session_endpoint_names_who_is_signed_in_and_how() {
+    use director_core::api::{SessionInfo, SignInMode};
+    let served = serve().await;
+    let url = served.url.clone();
+    let bearer = format!("Bearer {TOKEN}");
+    let by_token: SessionInfo =
+        call(&url, "GET", "/api/v1/session", Some(&bearer)).await.json().await.unwrap();
+    assert_eq!(by_token, SessionInfo { mode: SignInMode::Token, user: None, can_sign_out: false });
+
+    let form = [("user", "ann"), ("password", PASSWORD)];
+    let response = client().post(format!("{url}/auth/login")).form(&form).send().await.unwrap();
+    let session = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let signed_in: SessionInfo = client()
+        .get(format!("{url}/api/v1/session"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        signed_in,
+        SessionInfo { mode: SignInMode::Session, user: Some("ann".into()), can_sign_out: true }
+    );
+    let out = client()
+        .post(format!("{url}/auth/logout"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let after =
+        client().get(format!("{url}/api/v1/session")).header(header::COOKIE, &session).send().await.unwrap();
+    assert_eq!(after.status(), 401, "after signing out the session is gone");
 }

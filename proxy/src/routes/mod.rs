@@ -5,6 +5,7 @@
 mod events;
 mod health;
 mod issues;
+mod session;
 mod spa;
 mod sprints;
 mod sync;
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .merge(teams::router())
         .merge(sprints::router())
         .merge(sync::router())
+        .merge(session::router())
         .merge(events::router())
         .merge(crate::alerting::router())
         .fallback(|| async { ApiError::NotFound("no such api endpoint".into()) });

@@ -45,5 +45,6 @@ async fn list(State(state): State<AppState>) -> Result<Json<TeamsResponse>, ApiE
     })
     .await
     .map_err(|err| ApiError::Internal(err.to_string()))??;
-    Ok(Json(TeamsResponse { teams, data_as_of: state.sync.data_as_of() }))
+    let jira_url = Some(state.config.jira.url.trim().trim_end_matches('/').to_owned());
+    Ok(Json(TeamsResponse { teams, data_as_of: state.sync.data_as_of(), jira_url }))
 }
