@@ -153,12 +153,7 @@ pub fn backtest(
     let hits = |level: fn(&Percentiles<u32>) -> u32| -> f64 {
         let hit_count = scored
             .iter()
-            .filter(|point| match (question, point.actual) {
-                (Question::When { .. }, Some(actual)) => actual <= level(&point.forecast),
-                (Question::When { .. }, None) => false,
-                (Question::HowMany { .. }, Some(actual)) => actual >= level(&point.forecast),
-                (Question::HowMany { .. }, None) => false,
-            })
+            .filter(|point| question.met(point.actual, level(&point.forecast)))
             .count();
         hit_count as f64 / f64::from(points)
     };
@@ -205,23 +200,33 @@ fn score_origin(
     let throughput = Throughput::new(window.samples).ok()?;
     let offset = (origin - series_start).num_days() as usize;
     let after = known.get(offset..).unwrap_or(&[]);
-    match question {
-        Question::When { items } => {
-            let forecast = when(&throughput, items, origin, None, &options.forecast).days;
-            let actual = days_to_complete(after, items);
-            if actual.is_none() && (after.len() as u32) <= forecast.p95 {
-                return None;
-            }
-            Some(CalibrationPoint { origin, forecast, actual })
-        }
+    let (forecast, actual) = match question {
+        Question::When { items } => (
+            when(&throughput, items, origin, None, &options.forecast).days,
+            days_to_complete(after, items),
+        ),
         Question::HowMany { days } => {
-            if after.len() < days as usize {
-                return None;
-            }
+            // Not yet known: fewer than `days` days have passed.
+            let actual = after.get(..days as usize)?.iter().sum();
             let end = origin.checked_add_days(Days::new(u64::from(days.max(1) - 1)))?;
-            let forecast = how_many(&throughput, origin, end, &options.forecast).items;
-            let actual = after[..days as usize].iter().sum();
-            Some(CalibrationPoint { origin, forecast, actual: Some(actual) })
+            (how_many(&throughput, origin, end, &options.forecast).items, Some(actual))
+        }
+    };
+    // Items still not done count once their elapsed days pass every level.
+    if actual.is_none() && (after.len() as u32) <= forecast.p95 {
+        return None;
+    }
+    Some(CalibrationPoint { origin, forecast, actual })
+}
+
+impl Question {
+    /// Whether what happened met the forecast at one level: done within the
+    /// forecast days, or at least the forecast items done. Unknown never meets.
+    fn met(self, actual: Option<u32>, forecast: u32) -> bool {
+        match (self, actual) {
+            (Question::When { .. }, Some(actual)) => actual <= forecast,
+            (Question::HowMany { .. }, Some(actual)) => actual >= forecast,
+            (_, None) => false,
         }
     }
 }
