@@ -8,6 +8,7 @@
 //! `target/e2e-artifacts/`. The last line reads `N passed, N failed`.
 
 mod flows;
+mod flows_forecast;
 mod harness;
 mod page;
 
@@ -99,6 +100,16 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
         ("a_what_if_slider_moves_the_85_percent_date", |ctx| {
             Box::pin(flows::a_what_if_slider_moves_the_85_percent_date(ctx))
         }),
+        ("the_histogram_follows_a_what_if_slider", |ctx| {
+            Box::pin(flows_forecast::the_histogram_follows_a_what_if_slider(ctx))
+        }),
+        ("several_epics_get_their_own_and_a_joint_forecast", |ctx| {
+            Box::pin(flows_forecast::several_epics_get_their_own_and_a_joint_forecast(ctx))
+        }),
+        ("the_risks_page_draws_the_dependency_graph", |ctx| {
+            Box::pin(flows_forecast::the_risks_page_draws_the_dependency_graph(ctx))
+        }),
+        ("charts_download_as_png", |ctx| Box::pin(flows_forecast::charts_download_as_png(ctx))),
         ("summary_and_ask_answer_from_the_cached_data", |ctx| {
             Box::pin(flows::summary_and_ask_answer_from_the_cached_data(ctx))
         }),

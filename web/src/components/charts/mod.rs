@@ -2,15 +2,16 @@
 //! the pure `scale` and `geometry` modules, tested natively; the components
 //! only lay out what those return.
 
+pub mod export;
 pub mod geometry;
+pub mod graph;
+pub mod histogram;
 pub mod scale;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bar_chart;
 #[cfg(target_arch = "wasm32")]
 pub mod cfd_chart;
-#[cfg(target_arch = "wasm32")]
-pub mod export;
 #[cfg(target_arch = "wasm32")]
 pub mod scatter_chart;
 #[cfg(target_arch = "wasm32")]
