@@ -78,6 +78,12 @@ pub(crate) struct Index<'a> {
     /// Per-issue flows, computed on first use (only recently finished and
     /// in-progress issues are ever asked for).
     flows: RefCell<HashMap<usize, Rc<IssueFlow>, BuildHasherDefault<Fnv>>>,
+    /// Per issue, flow's completion day and cycle time, for the issues
+    /// finished late enough to enter a cycle-time or throughput window:
+    /// computed while the index is built, when the issue's history is in
+    /// cache, and kept small (most of them are asked about only for these).
+    completed: Vec<Completion>,
+    summary_cache: Cache<(ListKey, i64), Rc<Summary>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
     in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
     sprint_cache: Cache<(ListKey, i64), Option<SprintOdds<'a>>>,
@@ -90,6 +96,25 @@ pub(crate) struct Index<'a> {
     /// are about instants after it, and this answers them from one small
     /// array instead of the issue's histories.
     facts: Vec<Fact>,
+}
+
+/// Flow's answer for a finished issue.
+#[derive(Debug, Clone, Copy, Default)]
+enum Completion {
+    /// Not computed (asked for, it is computed from the issue's flow then).
+    #[default]
+    Unknown,
+    /// [`IssueFlow::completed`] and [`flow::cycle_time_days`].
+    Known { day: Option<NaiveDate>, cycle_days: Option<i64> },
+}
+
+impl Completion {
+    fn of(flow: &IssueFlow, options: &FlowOptions) -> Completion {
+        Completion::Known {
+            day: flow.completed,
+            cycle_days: flow::cycle_time_days(flow, options.convention),
+        }
+    }
 }
 
 /// The final state of an issue and since when it holds.
@@ -259,6 +284,12 @@ impl<'a> Index<'a> {
         let mut lookup = StatusLookup { dataset, blocked: &blocked_statuses, known: Vec::new() };
         let mut steps = Vec::new();
         let mut spans = vec![(0u32, 0u32); dataset.issues.len()];
+        let workflow = Workflow::from_categories(&dataset.statuses);
+        let flow_options = FlowOptions::default();
+        let mut completed = vec![Completion::Unknown; dataset.issues.len()];
+        // Windows reach 90 days (cycle times) before instants at least 42
+        // days after the horizon (see `horizon`); two days of slack.
+        let completed_from = horizon + Duration::days(7 + 35 - 2);
         let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
             HashMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
@@ -301,6 +332,10 @@ impl<'a> Index<'a> {
             }
             spans[idx] = push_steps(issue, &mut lookup, &mut steps);
             push_sprints(idx, issue, &mut in_sprint);
+            if fact.finished.is_some_and(|f| f >= completed_from) {
+                let flow = flow::issue_flow(issue, &workflow, &flow_options);
+                completed[idx] = Completion::of(&flow, &flow_options);
+            }
         }
         if let Some((name, list)) = current.take() {
             by_team.entry(name.clone()).or_default().extend(list);
@@ -329,9 +364,11 @@ impl<'a> Index<'a> {
             open_cache: RefCell::default(),
             sprint_cache: RefCell::default(),
             when_cache: RefCell::default(),
-            workflow: Workflow::from_categories(&dataset.statuses),
-            flow_options: FlowOptions::default(),
+            workflow,
+            flow_options,
             flows: RefCell::default(),
+            completed,
+            summary_cache: RefCell::default(),
         }
     }
 
@@ -521,19 +558,31 @@ impl<'a> Index<'a> {
         res
     }
 
-    /// The flows of the issues of `issues` done at `t` whose completion day
-    /// falls in the `days` days ending on `last_day`, with that day. "Done at
-    /// `t`" is the index's (the status at that instant); the day is flow's.
+    /// Flow's completion day and cycle time of one issue.
+    fn completion(&self, idx: usize) -> (Option<NaiveDate>, Option<i64>) {
+        let known = match self.completed.get(idx) {
+            Some(Completion::Known { day, cycle_days }) => Some((*day, *cycle_days)),
+            _ => None,
+        };
+        known.unwrap_or_else(|| match Completion::of(&self.flow(idx), &self.flow_options) {
+            Completion::Known { day, cycle_days } => (day, cycle_days),
+            Completion::Unknown => (None, None),
+        })
+    }
+
+    /// The issues of `issues` done at `t` whose completion day (flow's) falls
+    /// in the `days` days ending on `last_day`, with that day and their cycle
+    /// time. "Done at `t`" is the index's (the status at that instant).
     fn completions(
         &self,
         issues: &[usize],
         t: DateTime<Utc>,
         last_day: NaiveDate,
         days: i64,
-    ) -> Vec<(Rc<IssueFlow>, NaiveDate)> {
+    ) -> Vec<(NaiveDate, Option<i64>)> {
         let first_day = last_day - Duration::days(days - 1);
         // A day of slack either side of the window: flow cuts days in its own
-        // offset and counts a reopened issue from its last completion.
+        // offset and counts a reopened issue from its first completion.
         let earliest = t - Duration::days((self.day(t) - first_day).num_days() + 2);
         issues
             .iter()
@@ -542,9 +591,9 @@ impl<'a> Index<'a> {
                 if done < earliest {
                     return None;
                 }
-                let flow = self.flow(idx);
-                let day = flow.completed.filter(|d| *d >= first_day && *d <= last_day)?;
-                Some((flow, day))
+                let (day, cycle_days) = self.completion(idx);
+                let day = day.filter(|d| *d >= first_day && *d <= last_day)?;
+                Some((day, cycle_days))
             })
             .collect()
     }
@@ -557,16 +606,24 @@ impl<'a> Index<'a> {
         if let Some(hit) = self.cycle_cache.borrow().get(&key) {
             return hit.clone();
         }
-        let convention = self.flow_options.convention;
         let mut sorted: Vec<f64> = self
             .completions(issues, t, self.day(t), HISTORY_DAYS)
             .into_iter()
-            .filter_map(|(flow, _)| flow::cycle_time_days(&flow, convention))
-            .map(|days| days as f64)
+            .filter_map(|(_, cycle_days)| cycle_days.map(|days| days as f64))
             .collect();
         sorted.sort_by(f64::total_cmp);
         let res = Rc::new(sorted);
         self.cycle_cache.borrow_mut().insert(key, res.clone());
+        res
+    }
+
+    fn cycle_time_summary(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Summary> {
+        let key = (list_key(issues), t.timestamp());
+        if let Some(hit) = self.summary_cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let res = Rc::new(Summary::of(&self.cycle_times(issues, t)));
+        self.summary_cache.borrow_mut().insert(key, res.clone());
         res
     }
 
@@ -605,7 +662,7 @@ impl<'a> Index<'a> {
         if flows.is_empty() {
             return Vec::new();
         }
-        let summary = Summary::of(&self.cycle_times(history, t));
+        let summary = self.cycle_time_summary(history, t);
         flow::aging_wip_from_flows(&flows, &self.workflow, &self.flow_options, today, &summary)
             .into_iter()
             .filter_map(|item| Some((*self.by_key.get(item.key.as_str())?, item)))
@@ -629,7 +686,7 @@ impl<'a> Index<'a> {
         if days > 0 {
             let last_day = self.day(t) - Duration::days(1);
             let first_day = last_day - Duration::days(days - 1);
-            for (_, day) in self.completions(issues, t, last_day, days) {
+            for (day, _) in self.completions(issues, t, last_day, days) {
                 if let Some(slot) = res.get_mut((day - first_day).num_days() as usize) {
                     *slot += 1;
                 }
