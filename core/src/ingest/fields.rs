@@ -139,7 +139,7 @@ pub fn fields_from_value(value: &Value) -> FieldCatalog {
 }
 
 /// The field ids ingest reads each role from, in order of preference.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Roles {
     pub(crate) points: Vec<String>,
     pub(crate) sprint: Vec<String>,

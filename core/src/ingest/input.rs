@@ -13,7 +13,7 @@ use super::fields::{fields_from_value, FieldCatalog, Roles};
 use super::issue::{parse_issue, Extras};
 use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
-use super::typed::{self, RawIssue};
+use super::stream;
 use super::{Diagnostic, Error, IngestOptions};
 use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
 
@@ -34,7 +34,7 @@ pub struct Ingested {
 
 /// One issue read: the issue, what else it named, and its diagnostics; or
 /// why it was skipped.
-type ParsedIssue = Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>;
+pub(crate) type ParsedIssue = Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>;
 
 /// An issue still to read, or one the streaming path already read.
 enum Source<'a> {
@@ -76,7 +76,7 @@ pub fn dataset_from_str(
 /// [`Error::Shape`] when it holds nothing ingest recognises.
 pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Error> {
     let mut diagnostics = Vec::new();
-    if let Some(streamed) = stream_search_page(input, options) {
+    if let Some(streamed) = stream::search_page(input, options, stream::Split::native()) {
         let mut sorted = Sorted::default();
         if let Some(n) = &streamed.names {
             sorted.catalogs.push(n);
@@ -586,123 +586,6 @@ pub(crate) fn guess_category(name: &str) -> Option<StatusCategory> {
     }
 }
 
-/// A single search page read while it is parsed: each issue is converted as
-/// soon as its JSON is complete and its JSON dropped, so a 1 GB export never
-/// sits in memory as one tree.
-struct Streamed {
-    names: Option<Value>,
-    issues: Vec<ParsedIssue>,
-}
-
-/// Reads `input` as one search page (`{"issues": [...], ...}`); `None` when it
-/// is anything else, for the general path to handle.
-fn stream_search_page(input: &str, options: &IngestOptions) -> Option<Streamed> {
-    if !input.trim_start().starts_with('{') {
-        return None;
-    }
-    let mut state = PageState {
-        options,
-        roles: Roles::resolve(options, &options.fields),
-        names: None,
-        issues: Vec::new(),
-        saw_issues: false,
-        other_keys: false,
-    };
-    let mut de = serde_json::Deserializer::from_str(input);
-    serde::Deserializer::deserialize_map(&mut de, &mut state).ok()?;
-    de.end().ok()?;
-    // Pages that also carry sprints, changelogs or reports go the general way.
-    (state.saw_issues && !state.other_keys)
-        .then_some(Streamed { names: state.names, issues: state.issues })
-}
-
-struct PageState<'o> {
-    options: &'o IngestOptions,
-    roles: Roles,
-    names: Option<Value>,
-    issues: Vec<ParsedIssue>,
-    saw_issues: bool,
-    other_keys: bool,
-}
-
-/// Page keys that carry no data ingest reads.
-const PAGE_METADATA: [&str; 9] = [
-    "expand",
-    "startAt",
-    "maxResults",
-    "total",
-    "isLast",
-    "nextPageToken",
-    "schema",
-    "warningMessages",
-    "self",
-];
-
-impl<'de> serde::de::Visitor<'de> for &mut PageState<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a search page")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
-                "issues" => {
-                    self.saw_issues = true;
-                    map.next_value_seed(IssuesSeed(&mut *self))?;
-                }
-                "names" => {
-                    let names: Value = map.next_value()?;
-                    let mut catalog = self.options.fields.clone();
-                    catalog.merge(&fields_from_value(&names));
-                    let learned = std::mem::take(&mut self.roles);
-                    self.roles = Roles::resolve(self.options, &catalog);
-                    for id in learned.points {
-                        if !self.roles.points.contains(&id) {
-                            self.roles.points.push(id);
-                        }
-                    }
-                    self.names = Some(names);
-                }
-                k if PAGE_METADATA.contains(&k) => {
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-                _ => {
-                    self.other_keys = true;
-                    map.next_value::<serde::de::IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-struct IssuesSeed<'s, 'o>(&'s mut PageState<'o>);
-
-impl<'de> serde::de::DeserializeSeed<'de> for IssuesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for IssuesSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of issues")
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let state = self.0;
-        let no_sprints = BTreeMap::new();
-        while let Some(raw) = seq.next_element::<RawIssue<'de>>()? {
-            if raw.needs_general_reader() {
-                return Err(serde::de::Error::custom("a webhook body among search results"));
-            }
-            state.issues.push(typed::parse(&raw, state.options, &mut state.roles, &no_sprints));
-        }
-        Ok(())
-    }
-}
-
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -713,7 +596,10 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sim/tiny-export-16.json");
         let page = std::fs::read_to_string(path).unwrap();
         let options = IngestOptions::default();
-        assert!(stream_search_page(&page, &options).is_some(), "a plain search page streams");
+        assert!(
+            stream::search_page(&page, &options, stream::Split::native()).is_some(),
+            "a plain search page streams"
+        );
         let streamed = ingest_str(&page, &options).unwrap();
         // Wrapped in an array, the same page takes the general path.
         let general = ingest_str(&format!("[{page}]"), &options).unwrap();
@@ -749,7 +635,10 @@ mod tests {
         ]})
         .to_string();
         let options = IngestOptions::default();
-        assert!(stream_search_page(&page, &options).is_some(), "the page streams");
+        assert!(
+            stream::search_page(&page, &options, stream::Split::native()).is_some(),
+            "the page streams"
+        );
         let streamed = ingest_str(&page, &options).unwrap();
         let general = ingest_str(&format!("[{page}]"), &options).unwrap();
         assert_eq!(streamed.dataset, general.dataset);

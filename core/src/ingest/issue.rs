@@ -23,7 +23,7 @@ use crate::model::{
 
 /// What one issue object yields besides the issue: the sprints it names and
 /// the offsets its timestamps were written in.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Extras {
     pub(crate) sprints: Vec<Sprint>,
     /// (status name, category) pairs seen, for the dataset's status map.

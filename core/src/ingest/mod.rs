@@ -26,6 +26,7 @@ mod input;
 mod issue;
 mod pruned;
 mod sprint;
+mod stream;
 mod time;
 mod typed;
 
