@@ -25,7 +25,8 @@
 //!   `rapid/charts/sprintreport` and `rapid/charts/velocity`, computed from changelogs.
 //!
 //! Data Center differs where JIRA does: `Bearer <PAT>` auth, no `/rest/api/3`,
-//! no enhanced search or changelog endpoints, the Sprint field in its legacy
+//! no enhanced search or changelog endpoints (GET issue expands the whole
+//! changelog instead), the Sprint field in its legacy
 //! string form, users with `name`/`key`, the Epic Link field instead of `parent`.
 //!
 //! As in JIRA, `key in (...)` naming an issue that does not exist (for example a
@@ -234,6 +235,15 @@ impl Sim {
     pub fn issue_ids_and_updated(&self) -> Vec<(String, String, DateTime<Utc>)> {
         let org = self.site.read();
         org.live_issues().map(|(_, i)| (i.id.to_string(), i.key.clone(), i.updated)).collect()
+    }
+
+    /// Ground truth for tests: the ids of an issue's changelog histories,
+    /// oldest first (empty for an unknown key).
+    pub fn history_ids(&self, key: &str) -> Vec<String> {
+        let org = self.site.read();
+        org.find(key)
+            .map(|idx| org.issues[idx].histories.iter().map(|h| h.id.to_string()).collect())
+            .unwrap_or_default()
     }
 
     /// Moves an issue one step along its workflow (with a changelog entry and a

@@ -10,4 +10,5 @@ mod webhooks;
 mod auth;
 mod notify;
 mod golden;
+mod cli;
 mod sessions;

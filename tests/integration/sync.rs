@@ -111,23 +111,98 @@ async fn data_center_paging_and_bearer_auth() {
     assert!(sim.request_log().iter().all(|r| r.identity.as_deref() == Some("pat")));
 }
 
+/// History ids of the changelog the store holds for issue `id`, as stored.
+fn stored_history_ids(proxy: &director_tests::Proxy, id: &str) -> Vec<String> {
+    let stored = proxy.state.store.raw_issues().unwrap();
+    let (_, _, _, changelog) = stored.iter().find(|(stored_id, ..)| stored_id == id).unwrap();
+    let histories: Vec<serde_json::Value> = serde_json::from_str(changelog).unwrap();
+    histories.iter().map(|h| h["id"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// Works one issue `times` steps along its workflow; returns its (id, key).
+fn churn_first_issue(sim: &director_sim::Sim, times: usize) -> (String, String) {
+    let (id, key, _) = sim.issue_ids_and_updated().into_iter().next().unwrap();
+    for _ in 0..times {
+        sim.update_issue(&key);
+    }
+    (id, key)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changelogs_past_the_embedded_cap_are_completed() {
+async fn changelogs_past_the_embedded_cap_are_completed_by_bulk_fetch() {
     let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
     let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     assert!(proxy.sync(false).await.ok);
-    let (id, key, _) = sim.issue_ids_and_updated().into_iter().next().unwrap();
-    for _ in 0..60 {
-        sim.update_issue(&key);
-    }
-    assert!(proxy.sync(false).await.ok);
+    // The enhanced search embeds the 40 newest histories; this issue gets more than that.
+    let (id, key) = churn_first_issue(&sim, 60);
+    let truth = sim.history_ids(&key);
+    assert!(truth.len() > 60, "the site holds only {} histories for {key}", truth.len());
+    sim.clear_request_log();
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
     assert_store_matches_sim(&proxy.state, &sim);
-    let stored = proxy.state.store.raw_issues().unwrap();
-    let (_, _, _, changelog) = stored.iter().find(|(stored_id, ..)| *stored_id == id).unwrap();
-    let histories: Vec<serde_json::Value> = serde_json::from_str(changelog).unwrap();
-    assert!(histories.len() > 60, "only {} histories stored for {key}", histories.len());
-    let fetched = sim.request_log().iter().any(|r| r.path.contains("/changelog"));
-    assert!(fetched, "no changelog call was made");
+    assert_eq!(stored_history_ids(&proxy, &id), truth, "stored changelog of {key} differs");
+    let log = sim.request_log();
+    let bulk: Vec<_> = log.iter().filter(|r| r.path == "/rest/api/3/changelog/bulkfetch").collect();
+    assert!(!bulk.is_empty(), "no bulk fetch: {log:?}");
+    assert!(bulk.iter().all(|r| r.method == "POST" && r.status == 200), "{bulk:?}");
+    // The bulk fetch answered: no issue's changelog was paged one by one.
+    assert!(!log.iter().any(|r| r.path.ends_with(&format!("/issue/{key}/changelog"))), "{log:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_bulk_fetch_changelogs_are_paged_per_issue() {
+    use director_sim::{Fault, FaultRule, Matcher};
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    // More than one page of the per-issue changelog (100 a page).
+    let (id, key) = churn_first_issue(&sim, 130);
+    let truth = sim.history_ids(&key);
+    assert!(truth.len() > 100, "the site holds only {} histories for {key}", truth.len());
+    // A site without the bulk endpoint answers 404, as JIRA does for unknown resources.
+    sim.faults().push(
+        FaultRule::new(Matcher::path("/rest/api/3/changelog/bulkfetch"), Fault::ServerError(404))
+            .times(100),
+    );
+    sim.clear_request_log();
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    assert_eq!(stored_history_ids(&proxy, &id), truth, "stored changelog of {key} differs");
+    let pages = sim
+        .request_log()
+        .iter()
+        .filter(|r| r.path.ends_with(&format!("/issue/{key}/changelog")) && r.status == 200)
+        .count();
+    assert!(pages >= 2, "expected the changelog read in pages of 100, saw {pages} pages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_changelogs_past_what_search_embeds_are_completed() {
+    let options =
+        SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
+    let sim = Arc::new(start_sim(options).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Datacenter)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    // Data Center's search embeds the 100 newest histories; this issue gets more.
+    let (id, key) = churn_first_issue(&sim, 130);
+    let truth = sim.history_ids(&key);
+    assert!(truth.len() > 100, "the site holds only {} histories for {key}", truth.len());
+    sim.clear_request_log();
+    let report = proxy.sync(false).await;
+    assert!(report.ok, "{report:?}");
+    assert_store_matches_sim(&proxy.state, &sim);
+    assert_eq!(stored_history_ids(&proxy, &id), truth, "stored changelog of {key} differs");
+    let log = sim.request_log();
+    assert!(
+        log.iter().any(|r| r.path == format!("/rest/api/2/issue/{key}")
+            && r.query.contains("expand=changelog")
+            && r.status == 200),
+        "the issue's changelog was not read: {log:?}"
+    );
+    // Data Center has neither Cloud's bulk fetch nor the v3 API.
+    assert!(log.iter().all(|r| !r.path.starts_with("/rest/api/3/")), "{log:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

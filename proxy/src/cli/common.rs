@@ -94,28 +94,74 @@ pub async fn run_with_progress(
     quiet: bool,
 ) -> anyhow::Result<RunReport> {
     let mut events = state.sync.subscribe();
+    // Control sequences only where a person watches: never into a pipe or a file.
     let show = !quiet && std::io::stderr().is_terminal();
     let done = state.sync.trigger(trigger);
     let progress = tokio::spawn(async move {
-        if !show {
-            return;
-        }
+        let mut line = ProgressLine::new(std::io::stderr(), show);
         while let Ok(event) = events.recv().await {
-            match event {
-                ServerEvent::SyncProgress { issues_read, calls } => {
-                    eprint!("\r\x1b[2Ksyncing: {issues_read} issues read, {calls} JIRA calls");
-                }
-                ServerEvent::SyncFinished(_) => {
-                    eprint!("\r\x1b[2K");
-                    break;
-                }
-                _ => {}
+            if !line.show(&event) {
+                break;
             }
         }
     });
     let report = done.await.context("the sync engine stopped")?;
+    // The line may not have seen the end (the task is stopped as soon as the
+    // report is in): clear it so the report starts on a clean line.
     progress.abort();
+    ProgressLine::new(std::io::stderr(), show).clear();
     Ok(report)
+}
+
+/// The one-line progress display of a sync: redrawn in place on every
+/// committed page, cleared at the end. Disabled, it writes nothing at all.
+pub(crate) struct ProgressLine<W: std::io::Write> {
+    out: W,
+    enabled: bool,
+}
+
+impl<W: std::io::Write> ProgressLine<W> {
+    pub(crate) fn new(out: W, enabled: bool) -> ProgressLine<W> {
+        ProgressLine { out, enabled }
+    }
+
+    /// Draws what `event` says; false once the run has finished.
+    pub(crate) fn show(&mut self, event: &ServerEvent) -> bool {
+        match event {
+            ServerEvent::SyncProgress { issues_read, calls } => {
+                self.draw(&progress_text(*issues_read, *calls));
+                true
+            }
+            ServerEvent::SyncFinished(_) => {
+                self.clear();
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn draw(&mut self, text: &str) {
+        if self.enabled {
+            // Carriage return and erase-line keep the display on one line.
+            let _ = write!(self.out, "\r\x1b[2K{text}");
+            let _ = self.out.flush();
+        }
+    }
+
+    /// Erases the line (when enabled).
+    pub(crate) fn clear(&mut self) {
+        if self.enabled {
+            let _ = write!(self.out, "\r\x1b[2K");
+            let _ = self.out.flush();
+        }
+    }
+}
+
+/// The words of the progress line.
+pub(crate) fn progress_text(issues_read: u64, calls: u64) -> String {
+    let issues = if issues_read == 1 { "issue" } else { "issues" };
+    let call_word = if calls == 1 { "call" } else { "calls" };
+    format!("syncing: {issues_read} {issues} read, {calls} JIRA {call_word}")
 }
 
 /// Everything in the store as a core `Dataset` (teams from the config).
@@ -148,4 +194,65 @@ pub fn dataset(state: &AppState) -> anyhow::Result<Dataset> {
         statuses.insert(issue.status.clone(), issue.category);
     }
     Ok(Dataset { issues, sprints, teams, statuses })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Purpose;
+
+    fn report() -> RunReport {
+        RunReport {
+            ok: true,
+            purpose: Purpose::Manual,
+            full: false,
+            changed: 3,
+            deleted: 0,
+            calls: 4,
+            millis: 10,
+            error: None,
+        }
+    }
+
+    fn run(enabled: bool) -> (Vec<u8>, Vec<bool>) {
+        let events = [
+            ServerEvent::SyncStarted { purpose: Purpose::Manual, full: false },
+            ServerEvent::SyncProgress { issues_read: 1, calls: 1 },
+            ServerEvent::DataChanged { seq: 7 },
+            ServerEvent::SyncProgress { issues_read: 250, calls: 6 },
+            ServerEvent::SyncFinished(report()),
+        ];
+        let mut out = Vec::new();
+        let mut line = ProgressLine::new(&mut out, enabled);
+        let going = events.iter().map(|event| line.show(event)).collect();
+        (out, going)
+    }
+
+    #[test]
+    fn a_terminal_sees_one_line_redrawn_then_erased() {
+        let (out, going) = run(true);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\r\x1b[2Ksyncing: 1 issue read, 1 JIRA call\
+             \r\x1b[2Ksyncing: 250 issues read, 6 JIRA calls\
+             \r\x1b[2K"
+        );
+        assert_eq!(going, [true, true, true, true, false], "the end of the run stops the display");
+    }
+
+    #[test]
+    fn off_a_terminal_nothing_is_written() {
+        let (out, going) = run(false);
+        assert!(out.is_empty(), "wrote {out:?}");
+        assert_eq!(going, [true, true, true, true, false]);
+        let mut out = Vec::new();
+        ProgressLine::new(&mut out, false).clear();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn progress_words_agree_with_their_numbers() {
+        assert_eq!(progress_text(0, 0), "syncing: 0 issues read, 0 JIRA calls");
+        assert_eq!(progress_text(1, 2), "syncing: 1 issue read, 2 JIRA calls");
+    }
 }

@@ -449,6 +449,17 @@ impl Client {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
+            let total = value.pointer("/changelog/total").and_then(Value::as_u64);
+            if total.is_some_and(|total| (histories.len() as u64) < total) {
+                // Nothing else on Data Center serves older histories: say so
+                // rather than pass a cut changelog off as complete.
+                tracing::warn!(
+                    issue = %id_or_key,
+                    got = histories.len(),
+                    total = total.unwrap_or_default(),
+                    "the site returned part of an issue's changelog"
+                );
+            }
             sort_histories(&mut histories);
             return Ok(histories);
         }

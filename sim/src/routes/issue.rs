@@ -1,5 +1,6 @@
 //! One issue and its changelog: `GET /issue/{key}` (all fields by default,
-//! embedded changelog up to 100 newest histories), the oldest-first changelog
+//! embedded changelog up to 100 newest histories on Cloud, all of them on
+//! Data Center), the oldest-first changelog
 //! pages (`startAt`/`maxResults` <= 100/`total`/`isLast`/`nextPage`), and
 //! Cloud's `POST /changelog/bulkfetch` (token pages over many issues).
 
@@ -31,7 +32,13 @@ pub(crate) async fn get_issue(
     let changelog =
         param(&p, "expand").is_some_and(|e| e.split(',').any(|x| x.trim() == "changelog"));
     let c = ctx(&site, &org, api_version(uri.path()));
-    let mut v = c.issue(&org.issues[idx], &sel, changelog.then_some(FULL_CHANGELOG_CAP), false);
+    // Data Center has no changelog resource: its GET issue expands the whole
+    // change history, the only way to read histories past what search embeds.
+    let cap = match site.flavor() {
+        Flavor::Cloud => FULL_CHANGELOG_CAP,
+        Flavor::DataCenter => usize::MAX,
+    };
+    let mut v = c.issue(&org.issues[idx], &sel, changelog.then_some(cap), false);
     if v.get("fields").is_none() {
         v["fields"] = json!({});
     }
