@@ -125,6 +125,28 @@ fn sprint_end(first_sprint_end: NaiveDate, sprint_length_days: u32, sprints: u32
     first_sprint_end.checked_add_days(Days::new(extra)).unwrap_or(NaiveDate::MAX)
 }
 
+/// Days of daily throughput the running sprint's odds are drawn from: the
+/// whole days before today (today is not over, so it is not a sample).
+pub const CURRENT_SPRINT_SAMPLE_DAYS: u32 = 42;
+
+/// The sample window of the running sprint's odds seen on `today`: its first
+/// and last day, both included (the [`CURRENT_SPRINT_SAMPLE_DAYS`] days
+/// before `today`). Risk, alerts, the summary, `status` and `ask` all use it,
+/// so the odds agree wherever they are shown.
+pub fn current_sprint_sample(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let last = today.pred_opt().unwrap_or(today);
+    let first = last
+        .checked_sub_days(Days::new(u64::from(CURRENT_SPRINT_SAMPLE_DAYS - 1)))
+        .unwrap_or(NaiveDate::MIN);
+    (first, last)
+}
+
+/// Days of work a sprint ending on `last_day` has left on `today`: today and
+/// every day up to `last_day`, both included; 0 once it is past.
+pub fn sprint_days_left(today: NaiveDate, last_day: NaiveDate) -> u32 {
+    super::days_until(today, last_day)
+}
+
 /// Probability that the current sprint completes `remaining` (items, or whole
 /// points when `daily` counts points) in the `days_left` days it has, each day
 /// drawn from `daily`. Computed exactly.
@@ -175,6 +197,16 @@ mod tests {
         assert_eq!(Velocities::new(&[0.0, 0.0]), Err(VelocitiesError::NoPoints));
         assert_eq!(Velocities::new(&[3.0, f64::NAN]), Err(VelocitiesError::Invalid));
         assert_eq!(Velocities::new(&[-1.0]), Err(VelocitiesError::Invalid));
+    }
+
+    #[test]
+    fn the_running_sprint_samples_the_days_before_today_and_counts_today_as_left() {
+        let (first, last) = current_sprint_sample(date("2026-03-10"));
+        assert_eq!(last, date("2026-03-09"));
+        assert_eq!((last - first).num_days() + 1, i64::from(CURRENT_SPRINT_SAMPLE_DAYS));
+        assert_eq!(sprint_days_left(date("2026-03-10"), date("2026-03-10")), 1);
+        assert_eq!(sprint_days_left(date("2026-03-10"), date("2026-03-13")), 4);
+        assert_eq!(sprint_days_left(date("2026-03-10"), date("2026-03-09")), 0);
     }
 
     #[test]

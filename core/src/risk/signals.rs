@@ -12,8 +12,8 @@
 //! own pages use, so every view agrees: cycle times, start days and aging by
 //! [`crate::flow`] (its per-issue flow, day convention and aging rule),
 //! percentiles by [`crate::stats`], sprint odds by
-//! [`forecast::sprint::sprint_completion_probability`] and epic dates and
-//! deadline odds by the exact method of [`forecast::when`]. The index only
+//! [`crate::forecast::sprint::sprint_completion_probability`] and epic dates and
+//! deadline odds by the exact method of [`crate::forecast::when`]. The index only
 //! decides which issues each question reads at which instant, and caches.
 //!
 //! One [`Index`] is built per call and shared by every rule, so the large
@@ -27,16 +27,20 @@ use std::rc::Rc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::flow::{self, AgingItem, FlowOptions, IssueFlow, Workflow};
-use crate::forecast::sprint::sprint_completion_probability;
-use crate::forecast::{self, ExactWhen, Throughput, ThroughputError};
+use crate::forecast::sprint::{
+    current_sprint_sample, sprint_completion_probability, sprint_days_left,
+    CURRENT_SPRINT_SAMPLE_DAYS,
+};
+use crate::forecast::{ExactWhen, Throughput, ThroughputError};
 use crate::model::{Dataset, Issue, IssueKey, LinkKind, Sprint, SprintId, StatusCategory, TeamId};
 use crate::stats::{self, Percentile, Summary};
 
 /// Days of history used for cycle-time percentiles.
 pub(crate) const HISTORY_DAYS: i64 = 90;
 /// Days of daily throughput samples used for completion odds: whole
-/// calendar days ending the day before the instant asked about.
-pub(crate) const SAMPLE_DAYS: i64 = 42;
+/// calendar days ending the day before the instant asked about, the running
+/// sprint's window ([`current_sprint_sample`]).
+pub(crate) const SAMPLE_DAYS: i64 = CURRENT_SPRINT_SAMPLE_DAYS as i64;
 
 /// How far before the earliest instant a computation looks: a week for the
 /// trend, five weeks of throughput before a report's week, and the cycle-time
@@ -684,7 +688,7 @@ impl<'a> Index<'a> {
         }
         let mut res = vec![0u32; days.max(0) as usize];
         if days > 0 {
-            let last_day = self.day(t) - Duration::days(1);
+            let (_, last_day) = current_sprint_sample(self.day(t));
             let first_day = last_day - Duration::days(days - 1);
             for (day, _) in self.completions(issues, t, last_day, days) {
                 if let Some(slot) = res.get_mut((day - first_day).num_days() as usize) {
@@ -845,9 +849,7 @@ impl<'a> Index<'a> {
         let members = self.sprint_members(issues, sprint.id, t);
         let remaining: Vec<usize> =
             members.iter().copied().filter(|&i| self.is_open_at(self.issue(i), t)).collect();
-        // Today counts as a working day, as on the forecast page.
-        let days_left =
-            sprint.end.map_or(0, |end| forecast::days_until(self.day(t), self.day(end)));
+        let days_left = sprint.end.map_or(0, |end| sprint_days_left(self.day(t), self.day(end)));
         let odds = if remaining.is_empty() {
             Some(1.0)
         } else {
