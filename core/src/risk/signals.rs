@@ -230,7 +230,14 @@ fn push_sprints(
         .sprints
         .iter()
         .chain(issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to)));
-    for sprint in ever {
+    // The same few sprints repeat along the history (each change's `to` is
+    // the next one's `from`): look each up in the map once.
+    let mut seen: [Option<SprintId>; 4] = [None; 4];
+    for (n, sprint) in ever.enumerate() {
+        if seen.contains(&Some(*sprint)) {
+            continue;
+        }
+        seen[n % seen.len()] = Some(*sprint);
         let list = in_sprint.entry(*sprint).or_default();
         // Issues arrive in ascending order, so an issue already in the list
         // is its last element: no scan needed.
@@ -291,9 +298,10 @@ impl<'a> Index<'a> {
         let workflow = Workflow::from_categories(&dataset.statuses);
         let flow_options = FlowOptions::default();
         let mut completed = vec![Completion::Unknown; dataset.issues.len()];
-        // Windows reach 90 days (cycle times) before instants at least 42
-        // days after the horizon (see `horizon`); two days of slack.
-        let completed_from = horizon + Duration::days(7 + 35 - 2);
+        // The earliest window is the cycle-time history of the instant a
+        // week before the earliest asked about: it starts 35 days after the
+        // horizon (see `horizon`). Two days of slack.
+        let completed_from = horizon + Duration::days(35 - 2);
         let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
             HashMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
