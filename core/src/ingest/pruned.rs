@@ -55,6 +55,16 @@ fn skipped_in_issue(key: &str) -> bool {
             | "lastViewed"
             | "issuerestriction"
             | "statuscategorychangedate"
+            | "resolution"
+            | "environment"
+            | "security"
+            | "workratio"
+            | "timeestimate"
+            | "timeoriginalestimate"
+            | "timespent"
+            | "aggregatetimeestimate"
+            | "aggregatetimeoriginalestimate"
+            | "aggregatetimespent"
     )
 }
 

@@ -192,7 +192,28 @@ pub(crate) struct Fields<'a> {
     parent: Option<Parent<'a>>,
     labels: Option<Vec<Scalar<'a>>>,
     /// Members read as values: links, the agile API's sprint fields, custom fields.
-    other: Map<String, Value>,
+    other: Other<'a>,
+}
+
+/// The members of `fields` read as values, in input order. A list, not a
+/// map: an issue has a handful, and their names are borrowed from the input.
+#[derive(Debug, Default)]
+pub(crate) struct Other<'a>(Vec<(Cow<'a, str>, Value)>);
+
+impl Other<'_> {
+    /// The member named `key` (the last one, as a JSON object keeps it).
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// As a JSON object: sorted by name, the last of equal names kept.
+    fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        for (k, v) in &self.0 {
+            map.insert(k.to_string(), v.clone());
+        }
+        map
+    }
 }
 
 /// Members of `fields` that ingest reads in typed form.
@@ -244,7 +265,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
                             // Every reader treats a null member as a missing one.
                             let value = map.next_value_seed(pruned::seed())?;
                             if !value.is_null() {
-                                out.other.insert(key.into_owned(), value);
+                                out.other.0.push((key, value));
                             }
                         }
                     }
@@ -260,7 +281,7 @@ impl Fields<'_> {
     /// The `fields` value the general reader would have seen, minus members
     /// it never reads.
     fn to_value(&self) -> Value {
-        let mut map = self.other.clone();
+        let mut map = self.other.to_map();
         put(&mut map, "created", &self.created);
         put(&mut map, "updated", &self.updated);
         put(&mut map, "resolutiondate", &self.resolutiondate);
@@ -468,8 +489,12 @@ fn clean(
         }
     }
     if !found_field && !roles.sprint_known {
-        for (id, value) in other {
-            if id.starts_with("customfield_") && looks_like_sprint_field(value) {
+        // In name order, as the general reader meets them in a JSON object.
+        let mut ids: Vec<&str> = other.0.iter().map(|(k, _)| k.as_ref()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids.into_iter().filter(|id| id.starts_with("customfield_")) {
+            if let Some(value) = other.get(id).filter(|v| looks_like_sprint_field(v)) {
                 sprint_values.extend(value.as_array().into_iter().flatten());
                 break;
             }
