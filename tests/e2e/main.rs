@@ -8,6 +8,7 @@
 //! `target/e2e-artifacts/`. The last line reads `N passed, N failed`.
 
 mod flows;
+mod flows_team;
 mod flows_forecast;
 mod harness;
 mod page;
@@ -121,6 +122,21 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
         }),
         ("the_overview_renders_10k_cached_issues_quickly", |ctx| {
             Box::pin(flows::the_overview_renders_10k_cached_issues_quickly(ctx))
+        }),
+        ("the_team_burn_up_draws_a_forecast_cone", |ctx| {
+            Box::pin(flows_team::the_team_burn_up_draws_a_forecast_cone(ctx))
+        }),
+        ("team_lists_link_each_issue_to_jira", |ctx| {
+            Box::pin(flows_team::team_lists_link_each_issue_to_jira(ctx))
+        }),
+        ("settings_set_the_freshness_threshold_and_show_the_sign_in_state", |ctx| {
+            Box::pin(flows_team::settings_set_the_freshness_threshold_and_show_the_sign_in_state(ctx))
+        }),
+        ("the_keyboard_alone_reaches_every_view", |ctx| {
+            Box::pin(flows_team::the_keyboard_alone_reaches_every_view(ctx))
+        }),
+        ("every_load_of_10k_cached_issues_renders_within_500ms", |ctx| {
+            Box::pin(flows_team::every_load_of_10k_cached_issues_renders_within_500ms(ctx))
         }),
     ];
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));

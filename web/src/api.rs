@@ -7,12 +7,17 @@
 
 use director_core::alerts::Alert;
 use director_core::api::{
-    AlertsResponse, ErrorBody, IssuesDelta, SprintsResponse, SyncStatus, TeamsResponse,
+    AlertsResponse, ErrorBody, IssuesDelta, SessionInfo, SprintsResponse, SyncStatus, TeamsResponse,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+
+/// Where signing out is posted.
+pub const SIGN_OUT_PATH: &str = "/auth/logout";
+/// The proxy's sign-in page.
+pub const SIGN_IN_PATH: &str = "/login";
 
 /// Base path of the API on the dashboard's own origin.
 pub const API_BASE: &str = "/api/v1";
@@ -85,6 +90,22 @@ impl Client {
             .await
             .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
         into_json(check(response, &url).await?, &url).await
+    }
+
+    /// `GET /session`: who this browser is signed in as, and how.
+    pub async fn session(&self) -> Result<SessionInfo, Error> {
+        self.get("/session").await
+    }
+
+    /// `POST /auth/logout` (beside the API, on the same origin): ends the
+    /// session cookie.
+    pub async fn sign_out(&self) -> Result<(), Error> {
+        let url = SIGN_OUT_PATH;
+        let response = Request::post(url)
+            .send()
+            .await
+            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+        check(response, url).await.map(|_| ())
     }
 
     /// URL of the server-sent event stream (`/events`).

@@ -9,6 +9,88 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 /// proxy's default `fresh_for` is the same two hours.
 pub const DEFAULT_FRESH_FOR: Duration = Duration::hours(2);
 
+/// Shortest freshness threshold a director may set: below it the page would
+/// ask the proxy on nearly every open, which is what the threshold avoids.
+pub const MIN_FRESH_FOR: Duration = Duration::minutes(5);
+/// Longest freshness threshold: past a week the staleness banner means little.
+pub const MAX_FRESH_FOR: Duration = Duration::days(7);
+
+/// Why a freshness threshold was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FreshForError {
+    /// Not a whole number of minutes.
+    #[error("enter the threshold as a whole number of minutes")]
+    NotANumber,
+    /// Below [`MIN_FRESH_FOR`].
+    #[error("the threshold must be at least 5 minutes")]
+    TooShort,
+    /// Above [`MAX_FRESH_FOR`].
+    #[error("the threshold must be at most 7 days (10080 minutes)")]
+    TooLong,
+}
+
+/// Reads a freshness threshold typed as minutes ("120"), within
+/// [`MIN_FRESH_FOR`]..=[`MAX_FRESH_FOR`].
+pub fn parse_fresh_for_minutes(text: &str) -> Result<Duration, FreshForError> {
+    let minutes: i64 = text.trim().parse().map_err(|_| FreshForError::NotANumber)?;
+    let fresh_for = Duration::minutes(minutes);
+    if fresh_for < MIN_FRESH_FOR {
+        Err(FreshForError::TooShort)
+    } else if fresh_for > MAX_FRESH_FOR {
+        Err(FreshForError::TooLong)
+    } else {
+        Ok(fresh_for)
+    }
+}
+
+/// A stored threshold, falling back to [`DEFAULT_FRESH_FOR`] when nothing
+/// valid was stored (first visit, an edited or corrupted value).
+pub fn fresh_for_or_default(stored: Option<&str>) -> Duration {
+    stored.and_then(|text| parse_fresh_for_minutes(text).ok()).unwrap_or(DEFAULT_FRESH_FOR)
+}
+
+/// "2 h", "90 min", "1 day 6 h": a threshold as people say it.
+pub fn describe_fresh_for(fresh_for: Duration) -> String {
+    let minutes = fresh_for.num_minutes();
+    let (days, hours, mins) = (minutes / (24 * 60), minutes / 60 % 24, minutes % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(if days == 1 { "1 day".to_owned() } else { format!("{days} days") });
+    }
+    if hours > 0 {
+        parts.push(format!("{hours} h"));
+    }
+    if mins > 0 || parts.is_empty() {
+        parts.push(format!("{mins} min"));
+    }
+    parts.join(" ")
+}
+
+/// What the page does with the proxy when it opens, after rendering the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenAction {
+    /// The cache is younger than `fresh_for`: show it and only check in
+    /// (sync status, alerts); the event stream brings changes.
+    UseCache,
+    /// The cache is empty or older than `fresh_for`: ask for the delta.
+    FetchDelta,
+}
+
+/// Decides whether opening the page asks the proxy for the delta, from when
+/// this browser last received one. A clock set back (a fetch time in the
+/// future) counts as stale, so a wrong clock cannot pin old data on screen.
+pub fn open_action(
+    fetched_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    fresh_for: Duration,
+) -> OpenAction {
+    match fetched_at {
+        Some(at) if at <= now && now - at <= fresh_for => OpenAction::UseCache,
+        _ => OpenAction::FetchDelta,
+    }
+}
+
 /// Why the page could not refresh, and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outage {
@@ -109,6 +191,56 @@ mod tests {
             text.as_deref(),
             Some("no data yet — ClaudeDirector server unreachable since 08:12")
         );
+    }
+
+    #[test]
+    fn a_cache_younger_than_fresh_for_opens_without_asking_for_the_delta() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+        let fresh_for = Duration::hours(2);
+        assert_eq!(open_action(None, now, fresh_for), OpenAction::FetchDelta, "empty cache");
+        assert_eq!(
+            open_action(Some(now - Duration::minutes(30)), now, fresh_for),
+            OpenAction::UseCache
+        );
+        assert_eq!(open_action(Some(now - fresh_for), now, fresh_for), OpenAction::UseCache);
+        assert_eq!(
+            open_action(Some(now - fresh_for - Duration::seconds(1)), now, fresh_for),
+            OpenAction::FetchDelta
+        );
+        assert_eq!(
+            open_action(Some(now + Duration::hours(1)), now, fresh_for),
+            OpenAction::FetchDelta,
+            "a fetch time in the future means the clock moved"
+        );
+        // A shorter threshold makes the same cache stale.
+        assert_eq!(
+            open_action(Some(now - Duration::minutes(30)), now, Duration::minutes(10)),
+            OpenAction::FetchDelta
+        );
+    }
+
+    #[test]
+    fn thresholds_are_whole_minutes_within_bounds() {
+        assert_eq!(parse_fresh_for_minutes(" 90 "), Ok(Duration::minutes(90)));
+        assert_eq!(parse_fresh_for_minutes("5"), Ok(MIN_FRESH_FOR));
+        assert_eq!(parse_fresh_for_minutes("10080"), Ok(MAX_FRESH_FOR));
+        assert_eq!(parse_fresh_for_minutes("4"), Err(FreshForError::TooShort));
+        assert_eq!(parse_fresh_for_minutes("-30"), Err(FreshForError::TooShort));
+        assert_eq!(parse_fresh_for_minutes("10081"), Err(FreshForError::TooLong));
+        assert_eq!(parse_fresh_for_minutes("1.5"), Err(FreshForError::NotANumber));
+        assert_eq!(parse_fresh_for_minutes(""), Err(FreshForError::NotANumber));
+        assert_eq!(fresh_for_or_default(Some("30")), Duration::minutes(30));
+        assert_eq!(fresh_for_or_default(Some("garbage")), DEFAULT_FRESH_FOR);
+        assert_eq!(fresh_for_or_default(None), DEFAULT_FRESH_FOR);
+    }
+
+    #[test]
+    fn thresholds_read_as_people_say_them() {
+        assert_eq!(describe_fresh_for(Duration::hours(2)), "2 h");
+        assert_eq!(describe_fresh_for(Duration::minutes(90)), "1 h 30 min");
+        assert_eq!(describe_fresh_for(Duration::minutes(5)), "5 min");
+        assert_eq!(describe_fresh_for(Duration::hours(30)), "1 day 6 h");
+        assert_eq!(describe_fresh_for(Duration::days(7)), "7 days");
     }
 
     #[test]

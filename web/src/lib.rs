@@ -9,6 +9,7 @@
 //! so their tests run with `cargo test -p director-web`.
 
 pub mod components;
+pub mod contrast;
 pub mod error;
 pub mod freshness;
 pub mod route;

@@ -28,6 +28,9 @@ pub struct Snapshot {
     /// When the proxy last finished a successful sync with JIRA: the age the
     /// page shows, because that is how old the facts are.
     pub data_as_of: Option<DateTime<Utc>>,
+    /// Base URL of the JIRA site, for links to issues (`<url>/browse/KEY`).
+    #[serde(default)]
+    pub jira_url: Option<String>,
 }
 
 /// Issue counts of one team, by status category.
@@ -143,6 +146,16 @@ fn belongs_to(issue: &Issue, team: &Team) -> bool {
         Some(id) => id == &team.id,
         None => team.projects.iter().any(|project| project == &issue.project),
     }
+}
+
+/// The JIRA page of issue `key` on the site at `jira_url`, if the site is known
+/// and the key looks like one (so nothing odd lands in an `href`).
+pub fn browse_url(jira_url: Option<&str>, key: &str) -> Option<String> {
+    let base = jira_url?.trim().trim_end_matches('/');
+    let is_web = base.starts_with("https://") || base.starts_with("http://");
+    let key_ok = !key.is_empty()
+        && key.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    (is_web && key_ok).then(|| format!("{base}/browse/{key}"))
 }
 
 /// The team id for a name as typed in a URL.
@@ -269,6 +282,21 @@ mod tests {
             "the dataset fills unset teams"
         );
         assert_eq!(dataset.team_issues(&team_id("Bravo")).count(), 1);
+    }
+
+    #[test]
+    fn issue_links_point_at_the_site_browse_page() {
+        assert_eq!(
+            browse_url(Some("https://acme.atlassian.net/"), "ALPHA-12").as_deref(),
+            Some("https://acme.atlassian.net/browse/ALPHA-12")
+        );
+        assert_eq!(
+            browse_url(Some("http://127.0.0.1:8089"), "A_B-1").as_deref(),
+            Some("http://127.0.0.1:8089/browse/A_B-1")
+        );
+        assert_eq!(browse_url(None, "ALPHA-12"), None);
+        assert_eq!(browse_url(Some("javascript:alert(1)"), "ALPHA-12"), None);
+        assert_eq!(browse_url(Some("https://acme.atlassian.net"), "A-1\"><x"), None);
     }
 
     #[test]

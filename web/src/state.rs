@@ -1,12 +1,13 @@
 //! App-wide reactive state (`DataCtx`) and the loop that fills it: render from
-//! IndexedDB at once, then ask the proxy for the delta since the stored
-//! cursor, then follow the proxy's event stream.
+//! IndexedDB at once; ask the proxy for the delta since the stored cursor
+//! only when the cache is older than the freshness threshold (or empty);
+//! follow the proxy's event stream either way.
 //!
 //! Pages read the context with [`use_data`]; only this module writes it.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use director_core::alerts::Alert;
 use director_core::api::SyncStatus;
 use director_core::model::Dataset;
@@ -19,7 +20,7 @@ use wasm_bindgen::JsCast;
 use crate::api::Client;
 use crate::cache::Cache;
 use crate::error::Error;
-use crate::freshness::Outage;
+use crate::freshness::{self, OpenAction, Outage};
 use crate::snapshot::Snapshot;
 
 /// Upper bound on delta pages fetched in one refresh, against a proxy that
@@ -66,6 +67,8 @@ pub struct DataCtx {
     pub risk: Memo<Arc<RiskReport>>,
     /// The proxy's open alerts, updated live from the event stream.
     pub alerts: RwSignal<Vec<Alert>>,
+    /// How long cached data counts as fresh (this browser's setting).
+    pub fresh_for: RwSignal<Duration>,
     /// False until cached data first reached the screen: pages show counts
     /// first and run costlier analytics (risk) only after that paint.
     pub analytics_ready: RwSignal<bool>,
@@ -135,6 +138,7 @@ impl DataCtx {
             risk,
             alerts: RwSignal::new(Vec::new()),
             analytics_ready: RwSignal::new(false),
+            fresh_for: RwSignal::new(crate::cache::load_fresh_for()),
             refresh_pending: StoredValue::new_local(false),
             cache: StoredValue::new_local(None),
             syncing: StoredValue::new_local(false),
@@ -144,18 +148,34 @@ impl DataCtx {
         ctx
     }
 
-    /// Opens the cache, renders it, then refreshes and subscribes to events.
+    /// Opens the cache and renders it; asks for the delta only when the cache
+    /// is stale (see [`freshness::open_action`]); subscribes to events.
     pub fn start(self) {
+        performance_mark("cd-app-start");
         spawn_local(async move {
             self.open_cache().await;
-            self.refresh();
+            self.refresh_if_due();
             self.subscribe();
         });
         let ctx = self;
         set_interval(move || ctx.now.set(now_utc()), std::time::Duration::from_secs(15));
         // A slow poll backs up the event stream: it notices a proxy that came
-        // back even if the stream reconnects late.
-        set_interval(move || ctx.refresh(), std::time::Duration::from_secs(60));
+        // back even if the stream reconnects late, and refetches once the
+        // cache has aged past the threshold.
+        set_interval(move || ctx.refresh_if_due(), std::time::Duration::from_secs(60));
+    }
+
+    /// Fetches the delta when the cache is stale or a source was down;
+    /// otherwise only checks in (sync status, alerts), which costs the proxy
+    /// no store query over issues.
+    pub fn refresh_if_due(self) {
+        let fetched_at = self.snapshot.with_untracked(|snapshot| snapshot.fetched_at);
+        let action = freshness::open_action(fetched_at, now_utc(), self.fresh_for.get_untracked());
+        if action == OpenAction::FetchDelta || self.outage.with_untracked(Option::is_some) {
+            self.refresh();
+        } else {
+            spawn_local(async move { self.check_in(&Client::default()).await });
+        }
     }
 
     async fn open_cache(self) {
@@ -168,9 +188,7 @@ impl DataCtx {
             }
         };
         let (snapshot, reset_reason) = cache.load_or_reset().await;
-        if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
-            let _ = performance.mark("cd-cache-loaded");
-        }
+        performance_mark("cd-cache-loaded");
         if let Some(reason) = reset_reason {
             self.notice
                 .set(Some(format!("local cache was reset and is being refetched ({reason})")));
@@ -222,6 +240,13 @@ impl DataCtx {
     async fn sync_once(self) {
         let client = Client::default();
         let res = self.pull(&client).await;
+        if self.record_reachability(res) {
+            self.check_in(&client).await;
+        }
+    }
+
+    /// Notes whether the proxy answered; true when it did.
+    fn record_reachability(self, res: Result<(), Error>) -> bool {
         let now = now_utc();
         match res {
             Ok(()) => {
@@ -238,14 +263,34 @@ impl DataCtx {
                         *outage = Some(Outage::Proxy { since: now });
                     }
                 });
-                return;
+                return false;
             }
             Err(err) => {
                 self.notice.set(Some(err.to_string()));
-                return;
+                return false;
             }
         }
-        match client.sync_status().await {
+        true
+    }
+
+    /// Reads the proxy's sync status (JIRA outages, the settings page) and
+    /// the open alerts.
+    async fn check_in(self, client: &Client) {
+        let now = now_utc();
+        let status = match client.sync_status().await {
+            Ok(status) => Ok(status),
+            Err(err) if err.is_unreachable() => {
+                self.record_reachability(Err(err));
+                return;
+            }
+            Err(err) => Err(err),
+        };
+        if self.phase.get_untracked() != Phase::Current
+            || self.outage.with_untracked(|outage| matches!(outage, Some(Outage::Proxy { .. })))
+        {
+            self.record_reachability(Ok(()));
+        }
+        match status {
             Ok(status) => {
                 let jira_down = status.last_error.is_some();
                 self.outage.update(|outage| match (jira_down, &outage) {
@@ -265,13 +310,18 @@ impl DataCtx {
     async fn pull(self, client: &Client) -> Result<(), Error> {
         let teams = client.teams().await?;
         let team_list: Vec<_> = teams.teams.iter().map(|info| info.team.clone()).collect();
+        let jira_url = teams.jira_url.clone();
         self.snapshot.update(|snapshot| {
             snapshot.set_teams(&teams.teams);
             if snapshot.data_as_of.is_none() {
                 snapshot.data_as_of = teams.data_as_of;
             }
+            if jira_url.is_some() {
+                snapshot.jira_url = jira_url.clone();
+            }
         });
-        self.store(|cache| async move { cache.save_teams(&team_list).await }).await;
+        self.store(|cache| async move { cache.save_teams(&team_list, jira_url.as_deref()).await })
+            .await;
         // Deltas come in pages; each page is applied and stored before the
         // next is asked for, so the stored cursor always matches stored data.
         for _ in 0..MAX_DELTA_PAGES {
@@ -335,8 +385,15 @@ impl DataCtx {
                 source.add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
         }
         on_message.forget();
-        // The stream reopening after an outage means the proxy is back.
-        let on_open = Closure::<dyn FnMut()>::new(move || self.refresh());
+        // The stream reopening after an outage means the proxy is back, and
+        // events may have been missed meanwhile. Its first opening is not a
+        // reopening: the open-time decision already ran.
+        let mut opened_before = false;
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            if std::mem::replace(&mut opened_before, true) {
+                self.refresh();
+            }
+        });
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         on_open.forget();
         // A dropped stream may be the proxy going away: a refresh finds out and
@@ -355,6 +412,13 @@ impl DataCtx {
             );
             on_page_hide.forget();
         }
+    }
+}
+
+/// Sets a performance mark (start-up phases, read by the e2e timing flows).
+pub fn performance_mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        let _ = performance.mark(name);
     }
 }
 

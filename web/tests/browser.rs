@@ -83,6 +83,7 @@ fn snapshot() -> Snapshot {
         cursor: Some("cursor-1".to_owned()),
         fetched_at: Some(at(3)),
         data_as_of: Some(at(2)),
+        jira_url: Some("https://acme.atlassian.net".to_owned()),
     }
 }
 
@@ -212,4 +213,34 @@ fn a_sparkline_mounts_with_the_geometry_it_was_given() {
     let svg = host.query_selector("svg").unwrap().unwrap();
     assert_eq!(svg.get_attribute("aria-label").as_deref(), Some("throughput"));
     drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn the_freshness_threshold_is_kept_by_the_browser() {
+    use director_web::cache;
+    use director_web::freshness::DEFAULT_FRESH_FOR;
+
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(schema::FRESH_FOR_KEY).unwrap();
+    assert_eq!(cache::load_fresh_for(), DEFAULT_FRESH_FOR, "nothing stored yet");
+    cache::save_fresh_for(chrono::Duration::minutes(45)).unwrap();
+    assert_eq!(cache::load_fresh_for(), chrono::Duration::minutes(45));
+    // A value edited by hand into something invalid falls back to the default.
+    storage.set_item(schema::FRESH_FOR_KEY, "two hours").unwrap();
+    assert_eq!(cache::load_fresh_for(), DEFAULT_FRESH_FOR);
+    storage.remove_item(schema::FRESH_FOR_KEY).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_large_cache_reads_back_every_issue_across_key_ranges() {
+    // More issues than one read request takes, so the load goes range by range.
+    let cache = fresh("test-large").await;
+    let mut expected = snapshot();
+    expected.issues = (0..4_500)
+        .map(|n| issue(&format!("{n:05}"), StatusCategory::ToDo))
+        .collect();
+    cache.save_snapshot(&expected).await.unwrap();
+    let loaded = cache.load_snapshot().await.unwrap().expect("a stored snapshot");
+    assert_eq!(sorted(loaded), sorted(expected));
+    cache.close();
 }

@@ -12,10 +12,10 @@ pub mod schema;
 
 use chrono::{DateTime, Utc};
 use director_core::api::IssuesDelta;
-use director_core::model::{Issue, Sprint, Team};
+use director_core::model::{Sprint, Team};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 use crate::error::Error;
 use crate::snapshot::Snapshot;
@@ -74,11 +74,19 @@ impl Cache {
     /// `Error::Decode` for a record that does not decode, `Error::Cache` for
     /// an outdated format or a failing database.
     pub async fn load_snapshot(&self) -> Result<Option<Snapshot>, Error> {
+        // The issue keys first, to split the issues into ranges ...
+        let keys_tx = self.transaction(&[schema::ISSUES], IdbTransactionMode::Readonly)?;
+        let keys_request = store(&keys_tx, schema::ISSUES)?
+            .get_all_keys()
+            .map_err(cache_err("reading issue keys"))?;
+        let keys: js_sys::Array =
+            idb::request(&keys_request, "reading issue keys").await?.unchecked_into();
+        crate::state::performance_mark("cd-cache-keys");
+        // ... then everything in one transaction, so it is consistent. Meta is
+        // asked for first (requests complete in order), then the issues range
+        // by range: each range decodes while IndexedDB reads the next, which
+        // overlaps the two largest costs of opening the page.
         let tx = self.transaction(&schema::STORES, IdbTransactionMode::Readonly)?;
-        let issues_request =
-            store(&tx, schema::ISSUES)?.get_all().map_err(cache_err("reading issues"))?;
-        let sprints_request =
-            store(&tx, schema::SPRINTS)?.get_all().map_err(cache_err("reading sprints"))?;
         let meta = store(&tx, schema::META)?;
         let mut meta_requests = Vec::new();
         for key in [
@@ -87,23 +95,33 @@ impl Cache {
             schema::META_FETCHED_AT,
             schema::META_DATA_AS_OF,
             schema::META_TEAMS,
+            schema::META_JIRA_URL,
         ] {
             meta_requests
                 .push(meta.get(&JsValue::from_str(key)).map_err(cache_err("reading meta"))?);
         }
-        let issues = idb::request(&issues_request, "reading issues").await?;
-        let sprints = idb::request(&sprints_request, "reading sprints").await?;
+        let issues_store = store(&tx, schema::ISSUES)?;
+        let mut chunk_requests = Vec::new();
+        for range in key_ranges(&keys, ISSUE_CHUNK)? {
+            let request = match &range {
+                Some(range) => issues_store.get_all_with_key(range),
+                None => issues_store.get_all(),
+            };
+            chunk_requests.push(request.map_err(cache_err("reading issues"))?);
+        }
+        let sprints_request =
+            store(&tx, schema::SPRINTS)?.get_all().map_err(cache_err("reading sprints"))?;
         let mut meta_values = Vec::new();
         for request in &meta_requests {
             meta_values.push(idb::request(request, "reading meta").await?.as_string());
         }
-        let [format, cursor, fetched_at, data_as_of, teams]: [Option<String>; 5] = meta_values
-            .try_into()
-            .map_err(|_| Error::Cache("meta read came back short".to_owned()))?;
+        let [format, cursor, fetched_at, data_as_of, teams, jira_url]: [Option<String>; 6] =
+            meta_values
+                .try_into()
+                .map_err(|_| Error::Cache("meta read came back short".to_owned()))?;
 
-        let issues: js_sys::Array = issues.unchecked_into();
         let Some(format) = format else {
-            if issues.length() == 0 {
+            if keys.length() == 0 {
                 return Ok(None);
             }
             return Err(Error::Cache("stored data has no format version".to_owned()));
@@ -118,12 +136,19 @@ impl Cache {
             cursor,
             fetched_at: fetched_at.as_deref().map(|at| parse_time(at, "fetched_at")).transpose()?,
             data_as_of: data_as_of.as_deref().map(|at| parse_time(at, "data_as_of")).transpose()?,
+            jira_url,
             ..Snapshot::default()
         };
         if let Some(teams) = teams {
             res.teams = decode::<Vec<Team>>(&teams, "the team list")?;
         }
-        res.issues = decode_all::<Issue>(&issues, "issue")?;
+        res.issues.reserve(keys.length() as usize);
+        for request in &chunk_requests {
+            let chunk: js_sys::Array =
+                idb::request(request, "reading issues").await?.unchecked_into();
+            decode_into(&chunk, "issue", res.issues.len(), &mut res.issues)?;
+        }
+        let sprints = idb::request(&sprints_request, "reading sprints").await?;
         res.sprints = decode_all::<Sprint>(&sprints.unchecked_into(), "sprint")?;
         Ok(Some(res))
     }
@@ -158,6 +183,9 @@ impl Cache {
         }
         let meta = store(&tx, schema::META)?;
         put(&meta, schema::META_TEAMS, &encode(&snapshot.teams)?)?;
+        if let Some(url) = &snapshot.jira_url {
+            put(&meta, schema::META_JIRA_URL, url)?;
+        }
         write_sync_meta(
             &meta,
             snapshot.cursor.as_deref(),
@@ -191,10 +219,14 @@ impl Cache {
         idb::commit(&tx, "applying a delta").await
     }
 
-    /// Stores the team list.
-    pub async fn save_teams(&self, teams: &[Team]) -> Result<(), Error> {
+    /// Stores the team list and the JIRA site's URL.
+    pub async fn save_teams(&self, teams: &[Team], jira_url: Option<&str>) -> Result<(), Error> {
         let tx = self.transaction(&[schema::META], IdbTransactionMode::Readwrite)?;
-        put(&store(&tx, schema::META)?, schema::META_TEAMS, &encode(&teams)?)?;
+        let meta = store(&tx, schema::META)?;
+        put(&meta, schema::META_TEAMS, &encode(&teams)?)?;
+        if let Some(url) = jira_url {
+            put(&meta, schema::META_JIRA_URL, url)?;
+        }
         idb::commit(&tx, "saving teams").await
     }
 
@@ -251,6 +283,25 @@ impl Cache {
     }
 }
 
+/// The freshness threshold this browser was set to, or the default.
+pub fn load_fresh_for() -> chrono::Duration {
+    let stored = local_storage().and_then(|storage| storage.get_item(schema::FRESH_FOR_KEY).ok()?);
+    crate::freshness::fresh_for_or_default(stored.as_deref())
+}
+
+/// Remembers the freshness threshold for this browser.
+pub fn save_fresh_for(fresh_for: chrono::Duration) -> Result<(), Error> {
+    let storage =
+        local_storage().ok_or_else(|| Error::Cache("local storage is unavailable".to_owned()))?;
+    storage
+        .set_item(schema::FRESH_FOR_KEY, &fresh_for.num_minutes().to_string())
+        .map_err(|err| Error::Cache(format!("could not save the threshold: {}", idb::describe(&err))))
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
 fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, Error> {
     tx.object_store(name)
         .map_err(|err| Error::Cache(format!("store {name} is missing: {}", idb::describe(&err))))
@@ -298,16 +349,68 @@ fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
         .map_err(|err| Error::Decode { what: what.to_owned(), message: err.to_string() })
 }
 
+/// Issues read per IndexedDB request when opening the page.
+const ISSUE_CHUNK: u32 = 2000;
+
+/// Key ranges splitting sorted `keys` into runs of `chunk`, together covering
+/// every possible key (the first is open below, the last open above), so keys
+/// written after `keys` was read are not missed. `[None]` (everything) for a
+/// single run.
+fn key_ranges(keys: &js_sys::Array, chunk: u32) -> Result<Vec<Option<IdbKeyRange>>, Error> {
+    let n = keys.length();
+    if n <= chunk {
+        return Ok(vec![None]);
+    }
+    let range_err = cache_err("building a key range");
+    let mut res = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let next = start + chunk;
+        let range = if start == 0 {
+            IdbKeyRange::upper_bound_with_open(&keys.get(next), true)
+        } else if next >= n {
+            IdbKeyRange::lower_bound(&keys.get(start))
+        } else {
+            IdbKeyRange::bound_with_lower_open_and_upper_open(
+                &keys.get(start),
+                &keys.get(next),
+                false,
+                true,
+            )
+        };
+        res.push(Some(range.map_err(&range_err)?));
+        start = next;
+    }
+    Ok(res)
+}
+
 fn decode_all<T: DeserializeOwned>(values: &js_sys::Array, what: &str) -> Result<Vec<T>, Error> {
     let mut res = Vec::with_capacity(values.length() as usize);
-    for (idx, value) in values.iter().enumerate() {
+    decode_into(values, what, 0, &mut res)?;
+    Ok(res)
+}
+
+/// Decodes JSON strings onto `res`; `first` numbers them in error messages.
+fn decode_into<T: DeserializeOwned>(
+    values: &js_sys::Array,
+    what: &str,
+    first: usize,
+    res: &mut Vec<T>,
+) -> Result<(), Error> {
+    for (offset, value) in values.iter().enumerate() {
+        let idx = first + offset;
         let text = value.as_string().ok_or_else(|| Error::Decode {
             what: format!("cached {what} #{idx}"),
             message: "record is not a string".to_owned(),
         })?;
-        res.push(decode(&text, &format!("cached {what} #{idx}"))?);
+        // The label is built only on failure: this loop runs per cached issue.
+        let value = serde_json::from_str(&text).map_err(|err| Error::Decode {
+            what: format!("cached {what} #{idx}"),
+            message: err.to_string(),
+        })?;
+        res.push(value);
     }
-    Ok(res)
+    Ok(())
 }
 
 fn parse_time(text: &str, what: &str) -> Result<DateTime<Utc>, Error> {

@@ -39,6 +39,12 @@ pub const META_FETCHED_AT: &str = "fetched_at";
 pub const META_DATA_AS_OF: &str = "data_as_of";
 /// Meta key: JSON-encoded team list.
 pub const META_TEAMS: &str = "teams";
+/// Meta key: base URL of the JIRA site, for issue links.
+pub const META_JIRA_URL: &str = "jira_url";
+
+/// `localStorage` key of the freshness threshold in minutes. A preference of
+/// this browser rather than cached data, so clearing the cache keeps it.
+pub const FRESH_FOR_KEY: &str = "claudedirector.fresh_for_minutes";
 
 /// Every store of the current schema.
 pub const STORES: [&str; 3] = [ISSUES, SPRINTS, META];

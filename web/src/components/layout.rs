@@ -1,12 +1,16 @@
-//! `Shell`: the frame around every page: navigation, the "data as of" line,
-//! the staleness banner and notices.
+//! `Shell`: the frame around every page: a skip link, navigation, the "data
+//! as of" line, the staleness banner and notices, then the page in `<main>`.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use wasm_bindgen::JsCast;
 
 use crate::freshness;
 use crate::route::Page;
 use crate::state::{local_offset_minutes, use_data, Phase};
+
+/// Id of `<main>`, the skip link's target.
+const MAIN_ID: &str = "main";
 
 /// The layout shell.
 #[component]
@@ -28,11 +32,25 @@ pub fn Shell(
         freshness::banner(
             age(),
             outage.as_ref(),
-            freshness::DEFAULT_FRESH_FOR,
+            data.fresh_for.get(),
             local_offset_minutes(),
         )
     };
+    // The router would treat `#main` as a navigation; moving focus by hand
+    // keeps the skip link a pure keyboard shortcut.
+    let skip_to_main = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        let main = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.get_element_by_id(MAIN_ID));
+        if let Some(main) = main.and_then(|main| main.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = main.focus();
+        }
+    };
     view! {
+        <a class="skip-link" href=format!("#{MAIN_ID}") data-testid="skip-link" on:click=skip_to_main>
+            "Skip to content"
+        </a>
         <header class="top">
             <a class="brand" href="/">"ClaudeDirector"</a>
             <nav aria-label="Main">
@@ -81,6 +99,6 @@ pub fn Shell(
                     }
                 })
         }}
-        <main>{children()}</main>
+        <main id=MAIN_ID tabindex="-1">{children()}</main>
     }
 }

@@ -1,20 +1,26 @@
-//! `/team/<name>`: one team's numbers, weekly throughput, and the lists a
-//! director acts on: open P0/P1, blocked or flagged, overdue, oldest in progress.
+//! `/team/<name>`: one team's numbers, the current sprint's burn-up with its
+//! forecast cone, weekly throughput, flow charts, and the lists a director
+//! acts on (open P0/P1, blocked or flagged, overdue, stalled, oldest in
+//! progress), each issue linking to its page in JIRA.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use director_core::flow::{self, DateRange, FlowOptions, Workflow};
+use director_core::forecast::sprint::sprint_completion_probability;
+use director_core::forecast::{Percentiles, Throughput};
 use director_core::model::{Dataset, Issue, Priority, SprintState, StatusCategory};
 use director_core::velocity;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::charts::bar_chart::{Bar, BarChart};
+use crate::components::charts::burnup::view::BurnupChart;
+use crate::components::charts::burnup::{self, SprintSeries};
 use crate::components::charts::cfd_chart::CfdChart;
 use crate::components::charts::export::Exportable;
 use crate::components::charts::scatter_chart::{Point, RefLine, ScatterChart};
 use crate::components::charts::velocity_chart::{SprintBar, VelocityChart};
 use crate::route::{decode_segment, Page};
-use crate::snapshot::{Snapshot, TeamCounts};
+use crate::snapshot::{browse_url, Snapshot, TeamCounts};
 use crate::state::use_data;
 
 /// Weeks of throughput on the team page.
@@ -54,7 +60,23 @@ struct FlowCharts {
     cfd: Vec<Vec<f64>>,
     aging_points: Vec<Point>,
     sprints: Vec<SprintBar>,
+    current_sprint: Option<CurrentSprint>,
+    stalled: Vec<ListItem>,
 }
+
+/// The running sprint's burn-up and the odds of finishing it.
+#[derive(Debug, Clone, PartialEq)]
+struct CurrentSprint {
+    name: String,
+    series: SprintSeries,
+    cone: Vec<Percentiles<u32>>,
+    /// Chance of finishing what is left by the sprint's end (0–1), when the
+    /// team finished anything lately.
+    odds: Option<f64>,
+}
+
+/// Days of daily throughput the sprint forecast samples.
+const SPRINT_SAMPLE_DAYS: u64 = 60;
 
 /// Closed sprints on the velocity chart.
 const VELOCITY_SPRINTS: usize = 8;
@@ -76,16 +98,60 @@ pub fn TeamPage() -> impl IntoView {
     let charts = Memo::new(move |_| {
         let name = name();
         let dataset = data.dataset.get();
-        flow_charts(&dataset, &name, data.now.get_untracked().date_naive())
+        flow_charts(&dataset, &name, data.now.get_untracked())
     });
+    let jira_url = move || data.snapshot.with(|snapshot| snapshot.jira_url.clone());
     let flow_view = move || {
         charts.get().map(|charts| {
             let n_stages = charts.stages.len().max(1) as f64;
             let stage_axis = charts.stages.join(" → ");
-            let FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points, sprints } = charts;
+            let FlowCharts {
+                cycle_points,
+                cycle_lines,
+                stages,
+                cfd,
+                aging_points,
+                sprints,
+                current_sprint,
+                stalled,
+            } = charts;
             let aging_lines = cycle_lines.clone();
             let no_sprints = sprints.is_empty();
             view! {
+                <h2>"Current sprint"</h2>
+                {match current_sprint {
+                    None => view! { <p class="empty">"No sprint is running on this team's board."</p> }.into_any(),
+                    Some(current) => {
+                        let odds = match current.odds {
+                            Some(odds) => format!(
+                                "{}: {} of {} items done, {} days left; {:.0}% likely to finish the rest in time.",
+                                current.name,
+                                current.series.done.last().copied().unwrap_or(0),
+                                current.series.scope.last().copied().unwrap_or(0),
+                                current.series.days_left(),
+                                odds * 100.0,
+                            ),
+                            None => format!(
+                                "{}: {} of {} items done; no finished work lately to forecast from.",
+                                current.name,
+                                current.series.done.last().copied().unwrap_or(0),
+                                current.series.scope.last().copied().unwrap_or(0),
+                            ),
+                        };
+                        view! {
+                            <p data-testid="sprint-odds">{odds}</p>
+                            <Exportable name="burn-up">
+                                <BurnupChart
+                                    series=current.series
+                                    cone=current.cone
+                                    title=format!("Burn-up of {}: scope and items done per day, with the forecast to the sprint's end", current.name)
+                                />
+                            </Exportable>
+                        }
+                            .into_any()
+                    }
+                }}
+                <IssueList title="Stalled" items=stalled jira_url=jira_url()/>
                 <h2>"Velocity"</h2>
                 {if no_sprints {
                     view! { <p class="empty">"No closed sprints on this team's board yet."</p> }.into_any()
@@ -171,10 +237,10 @@ pub fn TeamPage() -> impl IntoView {
                             <BarChart bars=weekly title=format!("{} items done per week", team.name)/>
                         </Exportable>
                         {flow_view}
-                        <IssueList title="Open P0/P1" items=team.high_open.clone()/>
-                        <IssueList title="Blocked or flagged" items=team.blocked.clone()/>
-                        <IssueList title="Overdue" items=team.overdue.clone()/>
-                        <IssueList title="Longest in progress" items=team.oldest_wip.clone()/>
+                        <IssueList title="Open P0/P1" items=team.high_open.clone() jira_url=jira_url()/>
+                        <IssueList title="Blocked or flagged" items=team.blocked.clone() jira_url=jira_url()/>
+                        <IssueList title="Overdue" items=team.overdue.clone() jira_url=jira_url()/>
+                        <IssueList title="Longest in progress" items=team.oldest_wip.clone() jira_url=jira_url()/>
                     }
                         .into_any()
                 }
@@ -183,8 +249,16 @@ pub fn TeamPage() -> impl IntoView {
     }
 }
 
+/// A titled list of issues whose keys open the issue in JIRA (new tab).
 #[component]
-fn IssueList(title: &'static str, items: Vec<ListItem>) -> impl IntoView {
+fn IssueList(
+    /// Heading of the list.
+    title: &'static str,
+    /// The issues.
+    items: Vec<ListItem>,
+    /// Base URL of the JIRA site, when known.
+    jira_url: Option<String>,
+) -> impl IntoView {
     let empty = items.is_empty();
     view! {
         <h2>{title}</h2>
@@ -196,9 +270,24 @@ fn IssueList(title: &'static str, items: Vec<ListItem>) -> impl IntoView {
                     {items
                         .into_iter()
                         .map(|item| {
+                            let key = match browse_url(jira_url.as_deref(), &item.key) {
+                                Some(href) => view! {
+                                    <a
+                                        href=href
+                                        target="_blank"
+                                        rel="noopener"
+                                        data-testid="jira-link"
+                                        aria-label=format!("{} in JIRA (opens in a new tab)", item.key)
+                                    >
+                                        <strong>{item.key.clone()}</strong>
+                                    </a>
+                                }
+                                    .into_any(),
+                                None => view! { <strong>{item.key.clone()}</strong> }.into_any(),
+                            };
                             view! {
                                 <li>
-                                    <strong>{item.key}</strong>
+                                    {key}
                                     " "
                                     {item.summary}
                                     <span class="detail">{item.detail}</span>
@@ -292,7 +381,8 @@ fn in_progress_since(issue: &Issue) -> Option<DateTime<Utc>> {
         .or(Some(issue.created))
 }
 
-fn flow_charts(dataset: &Dataset, name: &str, today: NaiveDate) -> Option<FlowCharts> {
+fn flow_charts(dataset: &Dataset, name: &str, now: DateTime<Utc>) -> Option<FlowCharts> {
+    let today = now.date_naive();
     let team = dataset.teams.iter().find(|team| team.id.0.eq_ignore_ascii_case(name))?;
     let issues: Vec<Issue> = dataset.team_issues(&team.id).cloned().collect();
     let workflow = Workflow::from_categories(&dataset.statuses);
@@ -355,5 +445,65 @@ fn flow_charts(dataset: &Dataset, name: &str, today: NaiveDate) -> Option<FlowCh
         .collect();
     let skip = sprints.len().saturating_sub(VELOCITY_SPRINTS);
     sprints.drain(..skip);
-    Some(FlowCharts { cycle_points, cycle_lines, stages, cfd, aging_points, sprints })
+    let current_sprint = current_sprint(dataset, team, &issues, &flows, today);
+    let stalled = issues
+        .iter()
+        .zip(&flows)
+        .filter(|(issue, flow)| issue.key == flow.key && flow::is_stalled(issue, flow, &options, now))
+        .take(LIST_LIMIT)
+        .map(|(issue, _)| {
+            let quiet = (now - issue.updated).num_days();
+            ListItem {
+                key: issue.key.0.clone(),
+                summary: issue.summary.clone(),
+                detail: format!("{} · no change for {quiet} days", issue.status),
+            }
+        })
+        .collect();
+    Some(FlowCharts {
+        cycle_points,
+        cycle_lines,
+        stages,
+        cfd,
+        aging_points,
+        sprints,
+        current_sprint,
+        stalled,
+    })
+}
+
+/// The team's running sprint: on its board, or named after the team when it
+/// has no board (as the velocity chart picks them).
+fn current_sprint(
+    dataset: &Dataset,
+    team: &director_core::model::Team,
+    issues: &[Issue],
+    flows: &[flow::IssueFlow],
+    today: NaiveDate,
+) -> Option<CurrentSprint> {
+    let sprint = dataset
+        .sprints
+        .iter()
+        .filter(|sprint| sprint.state == SprintState::Active)
+        .filter(|sprint| match team.board {
+            Some(board) => sprint.board == Some(board),
+            None => sprint.name.to_ascii_lowercase().contains(&team.id.0.to_ascii_lowercase()),
+        })
+        .max_by_key(|sprint| sprint.start)?;
+    let series = burnup::sprint_series(issues, sprint, today)?;
+    let sample_start = today.checked_sub_days(Days::new(SPRINT_SAMPLE_DAYS - 1))?;
+    let range = DateRange::new(sample_start, today)?;
+    let daily: Vec<u32> =
+        flow::daily_throughput_from_flows(flows, range).into_iter().map(|(_, n)| n).collect();
+    let throughput = Throughput::new(daily).ok();
+    let days_left = series.days_left();
+    let done_now = series.done.last().copied().unwrap_or(0);
+    let cone = throughput
+        .as_ref()
+        .map(|daily| burnup::forecast_cone(daily, done_now, today, days_left))
+        .unwrap_or_default();
+    let odds = throughput
+        .as_ref()
+        .map(|daily| sprint_completion_probability(daily, series.remaining(), days_left));
+    Some(CurrentSprint { name: sprint.name.clone(), series, cone, odds })
 }

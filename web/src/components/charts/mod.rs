@@ -3,6 +3,7 @@
 //! only lay out what those return.
 
 pub mod export;
+pub mod burnup;
 pub mod geometry;
 pub mod graph;
 pub mod histogram;
