@@ -39,12 +39,13 @@ pub struct AppState {
     pub deltas: Arc<DeltaCache>,
 }
 
-/// Recently built delta bodies keyed by (since, limit, store sequence), so
-/// many dashboards asking for the same delta cost one store query. Entries
-/// for an older sequence are never served: the key holds the sequence.
+/// Recently built `GET /api/v1/issues` responses keyed by (since, limit,
+/// store sequence, data age), so many dashboards asking for the same delta
+/// cost one store query and no copy: the answer is sent from the cached
+/// bytes. Entries for an older sequence are never served: the key holds it.
 #[derive(Debug, Default)]
 pub struct DeltaCache {
-    entries: std::sync::Mutex<std::collections::VecDeque<(DeltaKey, Arc<str>)>>,
+    entries: std::sync::Mutex<std::collections::VecDeque<(DeltaKey, axum::body::Bytes)>>,
 }
 
 /// What a cached delta answers.
@@ -56,20 +57,22 @@ pub struct DeltaKey {
     pub limit: usize,
     /// The store's sequence when built.
     pub last_seq: i64,
+    /// The `data_as_of` the response states (Unix milliseconds).
+    pub data_as_of: Option<i64>,
 }
 
 impl DeltaCache {
     const MAX_ENTRIES: usize = 32;
     const MAX_BYTES: usize = 64 << 20;
 
-    /// A cached body.
-    pub fn get(&self, key: &DeltaKey) -> Option<Arc<str>> {
+    /// A cached response.
+    pub fn get(&self, key: &DeltaKey) -> Option<axum::body::Bytes> {
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.iter().find(|(k, _)| k == key).map(|(_, body)| Arc::clone(body))
+        entries.iter().find(|(k, _)| k == key).map(|(_, body)| body.clone())
     }
 
-    /// Keeps a body, dropping the oldest past the entry and byte caps.
-    pub fn put(&self, key: DeltaKey, body: Arc<str>) {
+    /// Keeps a response, dropping the oldest past the entry and byte caps.
+    pub fn put(&self, key: DeltaKey, body: axum::body::Bytes) {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if body.len() > Self::MAX_BYTES || entries.iter().any(|(k, _)| *k == key) {
             return;

@@ -306,3 +306,40 @@ async fn sprint_reports_are_read_where_the_site_has_them() {
     let again = sim.request_log().iter().filter(|r| r.path.contains("sprintreport")).count();
     assert_eq!(again, 0, "historical sprint reports were fetched again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_delta_answer_states_the_latest_data_age() {
+    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    assert!(proxy.sync(false).await.ok);
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        async move {
+            let value: serde_json::Value =
+                http.get(url).send().await.unwrap().json().await.unwrap();
+            value
+        }
+    };
+    let full = get(proxy.url("/api/v1/issues")).await;
+    let cursor = full["cursor"].as_str().unwrap().to_owned();
+    let key = sim.issue_ids_and_updated().into_iter().nth(1).unwrap().1;
+    sim.update_issue(&key);
+    assert!(proxy.sync(false).await.ok);
+    let url = proxy.url(&format!("/api/v1/issues?since={cursor}"));
+    // Asked twice: the second answer is the shared one.
+    let first = get(url.clone()).await;
+    assert_eq!(first, get(url.clone()).await);
+    assert_eq!(first["issues"].as_array().map(Vec::len), Some(1), "{first}");
+    // A sync that changes nothing still makes the data younger; the shared
+    // answer must say so rather than repeat the age it was built with.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let quiet = proxy.sync(false).await;
+    assert!(quiet.ok && quiet.changed == 0, "{quiet:?}");
+    let again = get(url).await;
+    let expected = serde_json::to_value(proxy.state.sync.data_as_of()).unwrap();
+    assert_eq!(again["data_as_of"], expected);
+    assert_ne!(again["data_as_of"], first["data_as_of"], "the data age did not move");
+    assert_eq!(again["issues"], first["issues"]);
+    assert_eq!(again["cursor"], first["cursor"]);
+}

@@ -1,15 +1,17 @@
 //! `GET /api/v1/issues?since=CURSOR`: issues changed and deleted since the
 //! cursor, and the next cursor. The body is assembled from the normalised
-//! JSON the store holds, without re-encoding, which keeps deltas cheap.
+//! JSON the store holds, without re-encoding, and kept: concurrent
+//! dashboards asking for the same delta are answered from the same bytes.
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
-
-use std::sync::Arc;
 
 use crate::error::{ApiError, AppQuery};
 use crate::state::{AppState, DeltaKey};
@@ -48,8 +50,11 @@ async fn list(
 ) -> Result<Response, ApiError> {
     super::freshen(&state, params.wait).await;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 100_000);
-    // Fast path: many dashboards asking for the same delta share one body,
-    // found without leaving the async thread (epoch and sequence are cached).
+    let data_as_of = state.sync.data_as_of();
+    let as_of_ms = data_as_of.map(|at| at.timestamp_millis());
+    // Fast path: many dashboards asking for the same delta share one
+    // response, found without leaving the async thread (epoch and sequence
+    // are cached) and sent from the cached bytes without a copy.
     let cached = match (state.store.epoch(), state.store.last_seq()) {
         (Ok(epoch), Ok(last)) => {
             let since_seq = match params.since.as_deref().filter(|s| !s.is_empty()) {
@@ -57,32 +62,31 @@ async fn list(
                 None => None,
             };
             let since_seq = since_seq.filter(|seq| *seq <= last);
-            state.deltas.get(&DeltaKey { since: since_seq, limit, last_seq: last })
+            state.deltas.get(&DeltaKey {
+                since: since_seq,
+                limit,
+                last_seq: last,
+                data_as_of: as_of_ms,
+            })
         }
         _ => None,
     };
     let body = match cached {
         Some(body) => body,
-        None => build(&state, params.since.clone(), limit).await?,
+        None => build(&state, params.since.clone(), limit, data_as_of).await?,
     };
-    let data_as_of =
-        serde_json::to_string(&state.sync.data_as_of()).unwrap_or_else(|_| "null".into());
-    let mut response = String::with_capacity(body.len() + 48);
-    response.push_str(&body);
-    response.push_str(",\"data_as_of\":");
-    response.push_str(&data_as_of);
-    response.push('}');
-    Ok(([(CONTENT_TYPE, "application/json")], response).into_response())
+    Ok(([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 async fn build(
     state: &AppState,
     since: Option<String>,
     limit: usize,
-) -> Result<Arc<str>, ApiError> {
+    data_as_of: Option<DateTime<Utc>>,
+) -> Result<Bytes, ApiError> {
     let store = state.store.clone();
     let cache = state.deltas.clone();
-    tokio::task::spawn_blocking(move || -> Result<Arc<str>, ApiError> {
+    tokio::task::spawn_blocking(move || -> Result<Bytes, ApiError> {
         let epoch = store.epoch()?;
         let since_seq = match since.as_deref().filter(|s| !s.is_empty()) {
             Some(cursor) => parse_cursor(cursor, &epoch)?,
@@ -91,15 +95,24 @@ async fn build(
         let last = store.last_seq()?;
         // A cursor ahead of the store means the store was replaced: start over.
         let since_seq = since_seq.filter(|seq| *seq <= last);
-        let key = DeltaKey { since: since_seq, limit, last_seq: last };
+        let key = DeltaKey {
+            since: since_seq,
+            limit,
+            last_seq: last,
+            data_as_of: data_as_of.map(|at| at.timestamp_millis()),
+        };
         if let Some(body) = cache.get(&key) {
             return Ok(body);
         }
         let rows = store.delta(since_seq, limit)?;
-        let body: Arc<str> = delta_body(&rows, &epoch, since_seq.is_none()).into();
+        let mut body = delta_body(&rows, &epoch, since_seq.is_none());
+        body.push_str(",\"data_as_of\":");
+        body.push_str(&serde_json::to_string(&data_as_of).unwrap_or_else(|_| "null".into()));
+        body.push('}');
+        let body = Bytes::from(body);
         // Only a delta that reaches the sequence it was keyed on is reusable.
         if rows.last_seq == last || rows.has_more {
-            cache.put(key, Arc::clone(&body));
+            cache.put(key, body.clone());
         }
         Ok(body)
     })
