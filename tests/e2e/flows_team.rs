@@ -39,8 +39,7 @@ pub(crate) async fn the_team_burn_up_draws_a_forecast_cone(ctx: &Ctx) -> anyhow:
         ensure!(cone.ends_with('Z') && cone.matches('L').count() >= 3, "cone outline {cone:?}");
         let odds = page::texts(ctx, &testid("sprint-odds")).await?.join(" ");
         ensure!(odds.contains("likely to finish"), "sprint odds read {odds:?}");
-        page::check_no_horizontal_scroll(ctx, &format!("/team/Alpha at {width}×{height}"))
-            .await?;
+        page::check_no_horizontal_scroll(ctx, &format!("/team/Alpha at {width}×{height}")).await?;
         page::screenshot(ctx, &format!("team-burnup-{width}x{height}")).await?;
     }
     page::resize(ctx, 1280, 800).await
@@ -58,10 +57,7 @@ pub(crate) async fn team_lists_link_each_issue_to_jira(ctx: &Ctx) -> anyhow::Res
             "{key} links to {href:?}"
         );
         ensure!(href.ends_with(&format!("/browse/{key}")), "{key} links to {href:?}");
-        ensure!(
-            !href.starts_with(&ctx.base_url),
-            "{key} links to the dashboard, not JIRA: {href}"
-        );
+        ensure!(!href.starts_with(&ctx.base_url), "{key} links to the dashboard, not JIRA: {href}");
         ensure!(link.attr("target").await?.as_deref() == Some("_blank"), "{key} opens in place");
         let rel = link.attr("rel").await?.unwrap_or_default();
         ensure!(rel.split_whitespace().any(|word| word == "noopener"), "{key} rel={rel:?}");

@@ -395,7 +395,11 @@ async fn the_session_endpoint_names_who_is_signed_in_and_how() {
         .await
         .unwrap();
     assert_eq!(out.status(), 204);
-    let after =
-        client().get(format!("{url}/api/v1/session")).header(header::COOKIE, &session).send().await.unwrap();
+    let after = client()
+        .get(format!("{url}/api/v1/session"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status(), 401, "after signing out the session is gone");
 }

@@ -236,9 +236,7 @@ async fn a_large_cache_reads_back_every_issue_across_key_ranges() {
     // More issues than one read request takes, so the load goes range by range.
     let cache = fresh("test-large").await;
     let mut expected = snapshot();
-    expected.issues = (0..4_500)
-        .map(|n| issue(&format!("{n:05}"), StatusCategory::ToDo))
-        .collect();
+    expected.issues = (0..4_500).map(|n| issue(&format!("{n:05}"), StatusCategory::ToDo)).collect();
     cache.save_snapshot(&expected).await.unwrap();
     let loaded = cache.load_snapshot().await.unwrap().expect("a stored snapshot");
     assert_eq!(sorted(loaded), sorted(expected));

@@ -37,6 +37,8 @@ fn describe(principal: Principal, bearer: bool) -> SessionInfo {
         Principal::User(user) => {
             SessionInfo { mode: SignInMode::Session, user: Some(user), can_sign_out: true }
         }
-        Principal::Token => SessionInfo { mode: SignInMode::Token, user: None, can_sign_out: false },
+        Principal::Token => {
+            SessionInfo { mode: SignInMode::Token, user: None, can_sign_out: false }
+        }
     }
 }

@@ -285,7 +285,8 @@ impl Cache {
 
 /// The freshness threshold this browser was set to, or the default.
 pub fn load_fresh_for() -> chrono::Duration {
-    let stored = local_storage().and_then(|storage| storage.get_item(schema::FRESH_FOR_KEY).ok()?);
+    let stored =
+        local_storage().and_then(|storage| storage.get_item(schema::FRESH_FOR_KEY).ok()?);
     crate::freshness::fresh_for_or_default(stored.as_deref())
 }
 
@@ -293,9 +294,9 @@ pub fn load_fresh_for() -> chrono::Duration {
 pub fn save_fresh_for(fresh_for: chrono::Duration) -> Result<(), Error> {
     let storage =
         local_storage().ok_or_else(|| Error::Cache("local storage is unavailable".to_owned()))?;
-    storage
-        .set_item(schema::FRESH_FOR_KEY, &fresh_for.num_minutes().to_string())
-        .map_err(|err| Error::Cache(format!("could not save the threshold: {}", idb::describe(&err))))
+    storage.set_item(schema::FRESH_FOR_KEY, &fresh_for.num_minutes().to_string()).map_err(|err| {
+        Error::Cache(format!("could not save the threshold: {}", idb::describe(&err)))
+    })
 }
 
 fn local_storage() -> Option<web_sys::Storage> {

@@ -29,12 +29,7 @@ pub fn Shell(
     };
     let banner = move || {
         let outage = data.outage.get();
-        freshness::banner(
-            age(),
-            outage.as_ref(),
-            data.fresh_for.get(),
-            local_offset_minutes(),
-        )
+        freshness::banner(age(), outage.as_ref(), data.fresh_for.get(), local_offset_minutes())
     };
     // The router would treat `#main` as a navigation; moving focus by hand
     // keeps the skip link a pure keyboard shortcut.

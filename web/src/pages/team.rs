@@ -449,7 +449,9 @@ fn flow_charts(dataset: &Dataset, name: &str, now: DateTime<Utc>) -> Option<Flow
     let stalled = issues
         .iter()
         .zip(&flows)
-        .filter(|(issue, flow)| issue.key == flow.key && flow::is_stalled(issue, flow, &options, now))
+        .filter(|(issue, flow)| {
+            issue.key == flow.key && flow::is_stalled(issue, flow, &options, now)
+        })
         .take(LIST_LIMIT)
         .map(|(issue, _)| {
             let quiet = (now - issue.updated).num_days();

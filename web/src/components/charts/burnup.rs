@@ -405,13 +405,8 @@ mod tests {
         let mut removed = issue("4", &[]);
         removed.sprint_history =
             vec![SprintChange { at: at(3, 10), from: vec![SprintId(7)], to: Vec::new() }];
-        let issues = vec![
-            done(issue("1", &[7]), 3),
-            issue("2", &[7]),
-            added,
-            removed,
-            issue("5", &[8]),
-        ];
+        let issues =
+            vec![done(issue("1", &[7]), 3), issue("2", &[7]), added, removed, issue("5", &[8])];
         let series = sprint_series(&issues, &sprint(), date(5)).unwrap();
         assert_eq!(series.start, date(2));
         assert_eq!(series.end, date(13));
@@ -469,10 +464,8 @@ mod tests {
             scope: vec![10, 10, 12, 12],
             done: vec![0, 2, 3, 5],
         };
-        let cone = vec![
-            Percentiles { p50: 6, p85: 6, p95: 5 },
-            Percentiles { p50: 8, p85: 7, p95: 6 },
-        ];
+        let cone =
+            vec![Percentiles { p50: 6, p85: 6, p95: 5 }, Percentiles { p50: 8, p85: 7, p95: 6 }];
         let margins = Margins { top: 10.0, right: 10.0, bottom: 20.0, left: 30.0 };
         let drawn = layout(&series, &cone, 230.0, 130.0, margins);
         // 10 days over 190 px: 19 px a day. y: ticks to 15 over 100 px.
@@ -489,7 +482,8 @@ mod tests {
 
     #[test]
     fn without_a_cone_there_are_no_cone_paths() {
-        let series = SprintSeries { start: date(2), end: date(3), scope: vec![1, 1], done: vec![0, 1] };
+        let series =
+            SprintSeries { start: date(2), end: date(3), scope: vec![1, 1], done: vec![0, 1] };
         let drawn = layout(&series, &[], 200.0, 100.0, Margins::AXES);
         assert!(drawn.cone.is_empty() && drawn.cone_lines.p50.is_empty());
         assert_eq!(drawn.x_labels.len(), 2, "no today label on the last day");
