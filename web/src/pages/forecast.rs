@@ -378,6 +378,13 @@ pub fn ForecastPage() -> impl IntoView {
                     />
                 </label>
             </div>
+            {move || {
+                let forecast = epics_forecast.get();
+                if forecast.rows.is_empty() {
+                    return view! { <p class="empty" data-testid="epics-empty">"No epic picked yet."</p> }.into_any();
+                }
+                render_epics(forecast).into_any()
+            }}
             <div class="epic-picker" role="group" aria-label="Epics to forecast" data-testid="epic-picker">
                 {move || {
                     let chosen = picked.get();
@@ -417,13 +424,6 @@ pub fn ForecastPage() -> impl IntoView {
                         .into_any()
                 }}
             </div>
-            {move || {
-                let forecast = epics_forecast.get();
-                if forecast.rows.is_empty() {
-                    return view! { <p class="empty" data-testid="epics-empty">"No epic picked yet."</p> }.into_any();
-                }
-                render_epics(forecast).into_any()
-            }}
         </section>
     }
 }
@@ -437,67 +437,51 @@ fn render_epics(forecast: EpicsForecast) -> impl IntoView {
         .rows
         .into_iter()
         .map(|row| {
-            let cells = match row.dates {
+            let dates = match row.dates {
                 Some([p50, p85, p95]) => view! {
-                    <td data-testid="epic-p50">{short_date(p50)}</td>
-                    <td data-testid="epic-p85">{short_date(p85)}</td>
-                    <td data-testid="epic-p95">{short_date(p95)}</td>
+                    <dl class="forecast-dates">
+                        <div><dt>"50% by"</dt><dd data-testid="epic-p50">{short_date(p50)}</dd></div>
+                        <div><dt>"85% by"</dt><dd data-testid="epic-p85">{short_date(p85)}</dd></div>
+                        <div><dt>"95% by"</dt><dd data-testid="epic-p95">{short_date(p95)}</dd></div>
+                    </dl>
                 }
                 .into_any(),
-                None => view! {
-                    <td colspan="3" class="detail">{row.problem.clone().unwrap_or_default()}</td>
-                }
-                .into_any(),
+                None => view! { <p class="empty">{row.problem.clone().unwrap_or_default()}</p> }.into_any(),
             };
-            let deadline = row
-                .deadline
-                .map(|(due, odds)| format!("{:.0}% by {}", odds * 100.0, short_date(due)))
-                .unwrap_or_else(|| "–".to_owned());
+            let deadline = row.deadline.map(|(due, odds)| {
+                format!(" · {:.0}% likely by its due date {}", odds * 100.0, short_date(due))
+            });
             view! {
-                <tr data-testid="epic-forecast" data-epic=row.key.clone()>
-                    <th scope="row">
+                <li class="epic-result" data-testid="epic-forecast" data-epic=row.key.clone()>
+                    <h3>
                         {row.key.clone()}
-                        <span class="detail">{row.summary.clone()}</span>
-                    </th>
-                    <td>{row.team.clone()}</td>
-                    <td>{row.items}</td>
-                    {cells}
-                    <td>{deadline}</td>
-                </tr>
+                        " "
+                        <span class="summary">{row.summary.clone()}</span>
+                    </h3>
+                    <p class="detail">
+                        {format!("{} · {} open items", row.team, row.items)}
+                        {deadline}
+                    </p>
+                    {dates}
+                </li>
             }
         })
         .collect_view();
     let all = forecast.all.map(|[p50, p85, p95]| {
         view! {
-            <tr class="total" data-testid="epics-all">
-                <th scope="row">"All of them"</th>
-                <td></td>
-                <td></td>
-                <td data-testid="epics-all-p50">{short_date(p50)}</td>
-                <td data-testid="epics-all-p85">{short_date(p85)}</td>
-                <td data-testid="epics-all-p95">{short_date(p95)}</td>
-                <td></td>
-            </tr>
+            <li class="epic-result total" data-testid="epics-all">
+                <h3>"All of them"</h3>
+                <dl class="forecast-dates">
+                    <div><dt>"50% by"</dt><dd data-testid="epics-all-p50">{short_date(p50)}</dd></div>
+                    <div><dt>"85% by"</dt><dd data-testid="epics-all-p85">{short_date(p85)}</dd></div>
+                    <div><dt>"95% by"</dt><dd data-testid="epics-all-p95">{short_date(p95)}</dd></div>
+                </dl>
+            </li>
         }
     });
     let histogram = forecast.histogram;
     view! {
-        <div class="table-wrap">
-            <table class="epic-forecasts">
-                <thead>
-                    <tr>
-                        <th scope="col">"Epic"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Items"</th>
-                        <th scope="col">"50%"</th>
-                        <th scope="col">"85%"</th>
-                        <th scope="col">"95%"</th>
-                        <th scope="col">"Due date"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows} {all}</tbody>
-            </table>
-        </div>
+        <ol class="epic-results">{rows} {all}</ol>
         <Exportable name="epics-histogram">
             <Histogram
                 data=Signal::stored(histogram)

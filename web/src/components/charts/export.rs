@@ -43,9 +43,31 @@ pub fn standalone_svg(markup: &str, width: f64, height: f64) -> String {
     format!("{open}>{INLINE_STYLE}{}", &rest[1..])
 }
 
+/// `text` safe inside SVG markup, as element text or a quoted attribute.
+pub fn escape(text: &str) -> String {
+    let mut res = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => res.push_str("&amp;"),
+            '<' => res.push_str("&lt;"),
+            '>' => res.push_str("&gt;"),
+            '"' => res.push_str("&quot;"),
+            '\'' => res.push_str("&#39;"),
+            c => res.push(c),
+        }
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_characters_are_escaped() {
+        assert_eq!(escape("R&D <team> \"A\" 'b'"), "R&amp;D &lt;team&gt; &quot;A&quot; &#39;b&#39;");
+        assert_eq!(escape("Alpha"), "Alpha");
+    }
 
     #[test]
     fn viewbox_sizes_are_read_with_spaces_or_commas() {

@@ -225,6 +225,89 @@ fn edge_path(from: &Rect, to: &Rect) -> String {
     }
 }
 
+/// Highlight for the chain at risk (vermillion) against plain blue.
+const CHAIN: &str = "#D55E00";
+const PLAIN: &str = "#0072B2";
+
+/// The inside of the graph's `<svg>` laid out with `style`: arrow heads
+/// (ids prefixed with `name`, unique in the page), edges, then boxes, each
+/// with its description for assistive technology and hover. Returns the
+/// markup and the drawing's size.
+pub fn graph_markup(
+    nodes: &[GraphNode],
+    edges: &[GraphEdge],
+    style: GraphStyle,
+    name: &str,
+) -> (String, f64, f64) {
+    use std::fmt::Write;
+
+    use super::export::escape;
+
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|edge| (edge.from, edge.to)).collect();
+    let placed = layout(nodes.len(), &pairs, style);
+    let name = escape(name);
+    let mut out = String::with_capacity(4096);
+    let _ = write!(out, "<defs>");
+    for (id, colour) in [("arrow", PLAIN), ("arrow-chain", CHAIN)] {
+        let _ = write!(
+            out,
+            "<marker id=\"{id}-{name}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" \
+             orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 Z\" fill=\"{colour}\"></path></marker>"
+        );
+    }
+    let _ = write!(out, "</defs>");
+    for (edge, path) in edges.iter().zip(&placed.edges) {
+        if path.is_empty() {
+            continue;
+        }
+        let (class, colour, marker, width, opacity) = if edge.highlighted {
+            ("graph-edge chain", CHAIN, "arrow-chain", "2.5", "1")
+        } else {
+            ("graph-edge", PLAIN, "arrow", "1.2", "0.55")
+        };
+        let title = escape(&edge.title);
+        let _ = write!(
+            out,
+            "<path class=\"{class}\" data-testid=\"graph-edge\" d=\"{path}\" fill=\"none\" stroke=\"{colour}\" \
+             stroke-width=\"{width}\" stroke-opacity=\"{opacity}\" marker-end=\"url(#{marker}-{name})\" tabindex=\"0\" \
+             role=\"img\" aria-label=\"{title}\"><title>{title}</title></path>"
+        );
+    }
+    for (node, rect) in nodes.iter().zip(&placed.nodes) {
+        let (class, fill, stroke, width) = if node.highlighted {
+            ("graph-node chain", "#fbe3d3", CHAIN, "2.5")
+        } else {
+            ("graph-node", "#ffffff", "#8a97a6", "1")
+        };
+        let title = escape(&node.title);
+        let _ = write!(
+            out,
+            "<g class=\"{class}\" data-testid=\"graph-node\" data-node-id=\"{}\" tabindex=\"0\" role=\"img\" aria-label=\"{title}\">\
+             <title>{title}</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"{fill}\" \
+             stroke=\"{stroke}\" stroke-width=\"{width}\"></rect>",
+            escape(&node.id),
+            rect.x,
+            rect.y,
+            rect.width,
+            rect.height
+        );
+        let lines = node.lines.len().max(1) as f64;
+        let first_y = rect.y + rect.height / 2.0 - (lines - 1.0) * 6.5 + 4.0;
+        for (idx, line) in node.lines.iter().enumerate() {
+            let class = if idx == 0 { "graph-label strong" } else { "graph-label" };
+            let _ = write!(
+                out,
+                "<text class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                rect.x + rect.width / 2.0,
+                first_y + idx as f64 * 13.0,
+                escape(line)
+            );
+        }
+        out.push_str("</g>");
+    }
+    (out, placed.width, placed.height)
+}
+
 /// Which edges join consecutive nodes of a chain. `chain` lists the waiting
 /// node first and then each blocker in turn, so the edge from `chain[i + 1]`
 /// to `chain[i]` is part of it.
@@ -343,6 +426,29 @@ mod tests {
     }
 
     #[test]
+    fn the_markup_names_every_box_and_arrow_and_marks_the_chain() {
+        let node = |id: &str, highlighted| GraphNode {
+            id: id.to_owned(),
+            lines: vec![id.to_owned()],
+            title: format!("Team {id} & co"),
+            highlighted,
+        };
+        let nodes = vec![node("a", true), node("b", true), node("c", false)];
+        let edges = vec![
+            GraphEdge { from: 0, to: 1, title: "a blocks b".to_owned(), highlighted: true },
+            GraphEdge { from: 2, to: 1, title: "c blocks b".to_owned(), highlighted: false },
+        ];
+        let (markup, width, height) = graph_markup(&nodes, &edges, GraphStyle::NARROW, "t");
+        assert_eq!(markup.matches("data-testid=\"graph-node\"").count(), 3);
+        assert_eq!(markup.matches("data-testid=\"graph-edge\"").count(), 2);
+        assert_eq!(markup.matches("class=\"graph-edge chain\"").count(), 1);
+        assert_eq!(markup.matches("class=\"graph-node chain\"").count(), 2);
+        assert!(markup.contains("aria-label=\"Team a &amp; co\""));
+        assert!(markup.contains("url(#arrow-chain-t)") && markup.contains("id=\"arrow-chain-t\""));
+        assert!(width <= 343.0 && height > 0.0);
+    }
+
+    #[test]
     fn an_empty_graph_is_a_tiny_drawing() {
         let layout = layout(0, &[], GraphStyle::WIDE);
         assert!(layout.nodes.is_empty());
@@ -358,11 +464,8 @@ pub use view::DependencyGraphChart;
 pub mod view {
     use leptos::prelude::*;
 
-    use super::{layout, GraphEdge, GraphNode, GraphStyle};
-
-    /// Highlight for the chain at risk (vermillion) against plain blue.
-    const CHAIN: &str = "#D55E00";
-    const PLAIN: &str = "#0072B2";
+    use super::super::export::escape;
+    use super::{graph_markup, GraphEdge, GraphNode, GraphStyle};
 
     /// The graph drawn with `style`; `name` tells instances apart (arrow ids).
     #[component]
@@ -380,111 +483,20 @@ pub mod view {
         #[prop(into)]
         title: String,
     ) -> impl IntoView {
-        let pairs: Vec<(usize, usize)> = edges.iter().map(|edge| (edge.from, edge.to)).collect();
-        let placed = layout(nodes.len(), &pairs, style);
-        let arrow = format!("arrow-{name}");
-        let arrow_chain = format!("arrow-chain-{name}");
-        let edge_marks = edges
-            .iter()
-            .zip(&placed.edges)
-            .filter(|(_, path)| !path.is_empty())
-            .map(|(edge, path)| {
-                let (colour, marker, width) = if edge.highlighted {
-                    (CHAIN, &arrow_chain, "2.5")
-                } else {
-                    (PLAIN, &arrow, "1.2")
-                };
-                view! {
-                    <path
-                        class=if edge.highlighted { "graph-edge chain" } else { "graph-edge" }
-                        data-testid="graph-edge"
-                        d=path.clone()
-                        fill="none"
-                        stroke=colour
-                        stroke-width=width
-                        stroke-opacity=if edge.highlighted { "1" } else { "0.55" }
-                        marker-end=format!("url(#{marker})")
-                        tabindex="0"
-                        role="img"
-                        aria-label=edge.title.clone()
-                    >
-                        <title>{edge.title.clone()}</title>
-                    </path>
-                }
-            })
-            .collect_view();
-        let node_marks = nodes
-            .into_iter()
-            .zip(placed.nodes.iter().copied())
-            .map(|(node, rect)| {
-                let lines = node.lines.len().max(1) as f64;
-                let first_y = rect.y + rect.height / 2.0 - (lines - 1.0) * 6.5 + 4.0;
-                let texts = node
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .map(|(idx, line)| {
-                        let class = if idx == 0 { "graph-label strong" } else { "graph-label" };
-                        view! {
-                            <text
-                                class=class
-                                x=rect.x + rect.width / 2.0
-                                y=first_y + idx as f64 * 13.0
-                                text-anchor="middle"
-                            >
-                                {line.clone()}
-                            </text>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <g
-                        class=if node.highlighted { "graph-node chain" } else { "graph-node" }
-                        data-testid="graph-node"
-                        data-node-id=node.id.clone()
-                        tabindex="0"
-                        role="img"
-                        aria-label=node.title.clone()
-                    >
-                        <title>{node.title.clone()}</title>
-                        <rect
-                            x=rect.x
-                            y=rect.y
-                            width=rect.width
-                            height=rect.height
-                            rx="6"
-                            fill=if node.highlighted { "#fbe3d3" } else { "#ffffff" }
-                            stroke=if node.highlighted { CHAIN } else { "#8a97a6" }
-                            stroke-width=if node.highlighted { "2.5" } else { "1" }
-                        ></rect>
-                        {texts}
-                    </g>
-                }
-            })
-            .collect_view();
-        let aria_label = title.clone();
+        let (markup, width, height) = graph_markup(&nodes, &edges, style, &name);
+        let markup = format!("<title>{}</title>{markup}", escape(&title));
         view! {
             <svg
                 class="chart graph"
-                viewBox=format!("0 0 {:.0} {:.0}", placed.width, placed.height)
-                style=format!("max-width:{:.0}px", placed.width)
+                viewBox=format!("0 0 {width:.0} {height:.0}")
+                width=format!("{width:.0}")
+                height=format!("{height:.0}")
                 role="img"
-                aria-label=aria_label
+                aria-label=title
                 data-testid="dependency-graph"
                 data-layout=name
-            >
-                <title>{title}</title>
-                <defs>
-                    <marker id=arrow viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M0 0 L10 5 L0 10 Z" fill=PLAIN></path>
-                    </marker>
-                    <marker id=arrow_chain viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                        <path d="M0 0 L10 5 L0 10 Z" fill=CHAIN></path>
-                    </marker>
-                </defs>
-                {edge_marks}
-                {node_marks}
-            </svg>
+                inner_html=markup
+            ></svg>
         }
     }
 }

@@ -207,6 +207,96 @@ impl HistogramLayout {
     }
 }
 
+/// Colours of the 50/85/95 and target lines, after the bars' blue and the
+/// plan's orange.
+const MARKER_COLOURS: [&str; 4] = ["#009E73", "#CC79A7", "#56B4E9", "#D55E00"];
+
+/// The inside of the histogram's `<svg>`: grid, bars with their details,
+/// today's plan as a dashed outline, the marker lines and the date axis.
+/// Drawn as one string because it is redrawn on every slider step.
+pub fn histogram_markup(data: &HistogramData, max_bars: usize, width: f64, height: f64, margins: Margins) -> String {
+    use std::fmt::Write;
+
+    use super::export::escape;
+
+    let mut series: Vec<&[(u32, f64)]> = vec![&data.outcomes];
+    if let Some(baseline) = &data.baseline {
+        series.push(baseline);
+    }
+    let Some(layout) = HistogramLayout::new(&series, max_bars, width, height, margins) else {
+        return format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">No forecast yet</text>",
+            width / 2.0,
+            height / 2.0
+        );
+    };
+    let date_of = |day: u32| {
+        data.start.map(|start| director_core::forecast::finish_date(start, day).format("%d %b").to_string())
+    };
+    let mut out = String::with_capacity(8 * 1024);
+    for tick in &layout.y_ticks {
+        let y = layout.y.map(*tick);
+        let _ = write!(
+            out,
+            "<g class=\"tick\"><line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"></line>\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}%</text></g>",
+            margins.left,
+            width - margins.right,
+            margins.left - 4.0,
+            y + 4.0,
+            scale::tick_label(tick * 100.0)
+        );
+    }
+    for bar in layout.bars(&data.outcomes, 2.0) {
+        let days = if bar.first_day == bar.last_day {
+            format!("day {}", bar.first_day)
+        } else {
+            format!("days {}–{}", bar.first_day, bar.last_day)
+        };
+        let when = date_of(bar.last_day).map(|date| format!(" (by {date})")).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<rect class=\"hist-bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" tabindex=\"0\">\
+             <title>{days}{when}: {:.1}% of futures</title></rect>",
+            bar.rect.x,
+            bar.rect.y,
+            bar.rect.width,
+            bar.rect.height,
+            super::PALETTE[0],
+            bar.share * 100.0
+        );
+    }
+    if let Some(baseline) = data.baseline.as_ref().filter(|baseline| **baseline != data.outcomes) {
+        let _ = write!(
+            out,
+            "<path class=\"hist-baseline\" d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"3 2\">\
+             <title>Today's plan</title></path>",
+            layout.outline(baseline),
+            super::PALETTE[1]
+        );
+    }
+    for (idx, marker) in layout.markers(&data.markers, 34.0).into_iter().enumerate() {
+        let colour = MARKER_COLOURS[idx % MARKER_COLOURS.len()];
+        let label_y = margins.top - 18.0 + marker.row as f64 * 11.0;
+        let when = date_of(marker.day).unwrap_or_else(|| format!("{} d", marker.day));
+        let label = escape(&marker.label);
+        let _ = write!(
+            out,
+            "<g class=\"hist-marker\" data-testid=\"histogram-marker\"><title>{label}: {when}</title>\
+             <line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"></line>\
+             <text x=\"{x:.1}\" y=\"{label_y:.1}\" text-anchor=\"middle\" style=\"fill:{colour};font-weight:600\">{label}</text></g>",
+            label_y + 2.0,
+            height - margins.bottom,
+            x = marker.x,
+        );
+    }
+    for (day, x) in layout.x_ticks(5) {
+        let label = date_of(day).unwrap_or_else(|| format!("{day} d"));
+        let _ = write!(out, "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>", height - 6.0);
+    }
+    out
+}
+
 /// Days needed → probability until every one of several independent
 /// forecasts is done: the chance all are done within `d` days is the product
 /// of each one's chance, so the combined distribution is the difference of
@@ -370,6 +460,26 @@ mod tests {
     }
 
     #[test]
+    fn the_markup_holds_every_bar_line_and_the_plan() {
+        let data = HistogramData {
+            start: NaiveDate::from_ymd_opt(2026, 3, 2),
+            outcomes: vec![(10, 0.5), (12, 0.5)],
+            baseline: Some(vec![(20, 1.0)]),
+            markers: vec![("50%".to_owned(), 10), ("85%".to_owned(), 12), ("<b>".to_owned(), 11)],
+        };
+        let markup = histogram_markup(&data, 40, 560.0, 220.0, M);
+        assert_eq!(markup.matches("class=\"hist-bar\"").count(), 2);
+        assert_eq!(markup.matches("data-testid=\"histogram-marker\"").count(), 3);
+        assert_eq!(markup.matches("class=\"hist-baseline\"").count(), 1);
+        // Day 10 from 2 March ends on 11 March.
+        assert!(markup.contains("day 10 (by 11 Mar): 50.0% of futures"));
+        assert!(markup.contains("&lt;b&gt;") && !markup.contains("<b>"));
+        let same = HistogramData { baseline: Some(data.outcomes.clone()), ..data };
+        assert!(!histogram_markup(&same, 40, 560.0, 220.0, M).contains("hist-baseline"));
+        assert!(histogram_markup(&HistogramData::default(), 40, 560.0, 220.0, M).contains("No forecast yet"));
+    }
+
+    #[test]
     fn nothing_to_draw_gives_no_layout() {
         assert!(HistogramLayout::new(&[&[]], 40, 100.0, 100.0, M).is_none());
     }
@@ -383,12 +493,14 @@ pub use view::Histogram;
 pub mod view {
     use leptos::prelude::*;
 
+    use super::super::export::escape;
     use super::super::geometry::Margins;
-    use super::super::scale;
-    use super::{HistogramData, HistogramLayout};
+    use super::{histogram_markup, HistogramData};
 
     /// Bars at most: one per day up to this many days, wider buckets beyond.
     const MAX_BARS: usize = 40;
+    /// Windows narrower than this get the narrow drawing.
+    const PHONE_WIDTH: f64 = 600.0;
 
     /// The histogram; `data` may change on every slider step.
     #[component]
@@ -399,133 +511,36 @@ pub mod view {
         /// Accessible title.
         #[prop(into)]
         title: String,
-        /// Width of the drawing (it scales down with the page).
-        #[prop(default = 560.0)]
-        width: f64,
+        /// Width of the drawing (it scales down with the page); by default
+        /// narrower on a phone, so its text stays legible there.
+        #[prop(optional)]
+        width: Option<f64>,
         /// Height of the drawing.
         #[prop(default = 220.0)]
         height: f64,
     ) -> impl IntoView {
+        let phone = web_sys::window()
+            .and_then(|window| window.inner_width().ok())
+            .and_then(|width| width.as_f64())
+            .is_some_and(|width| width < PHONE_WIDTH);
+        let width = width.unwrap_or(if phone { 360.0 } else { 560.0 });
         let margins = Margins { top: 30.0, right: 12.0, bottom: 22.0, left: 36.0 };
-        let aria_label = title.clone();
+        let heading = format!("<title>{}</title>", escape(&title));
         view! {
             <svg
                 class="chart histogram"
                 viewBox=format!("0 0 {width} {height}")
                 role="img"
-                aria-label=aria_label
+                aria-label=title
                 data-testid="forecast-histogram"
-            >
-                <title>{title}</title>
-                {move || {
+                inner_html=move || {
                     data.with(|data| {
-                        let mut series: Vec<&[(u32, f64)]> = vec![&data.outcomes];
-                        if let Some(baseline) = &data.baseline {
-                            series.push(baseline);
-                        }
-                        let Some(layout) = HistogramLayout::new(&series, MAX_BARS, width, height, margins)
-                        else {
-                            return view! { <text x=width / 2.0 y=height / 2.0 text-anchor="middle">"No forecast yet"</text> }
-                                .into_any();
-                        };
-                        let date_of = |day: u32| {
-                            data.start.map(|start| {
-                                director_core::forecast::finish_date(start, day).format("%d %b").to_string()
-                            })
-                        };
-                        let y_ticks = layout
-                            .y_ticks
-                            .iter()
-                            .map(|tick| {
-                                let ty = layout.y.map(*tick);
-                                view! {
-                                    <g class="tick">
-                                        <line x1=margins.left x2=width - margins.right y1=ty y2=ty stroke="#eee"></line>
-                                        <text x=margins.left - 4.0 y=ty + 4.0 text-anchor="end">
-                                            {format!("{}%", scale::tick_label(tick * 100.0))}
-                                        </text>
-                                    </g>
-                                }
-                            })
-                            .collect_view();
-                        let x_ticks = layout
-                            .x_ticks(5)
-                            .into_iter()
-                            .map(|(day, x)| {
-                                let label = date_of(day).unwrap_or_else(|| format!("{day} d"));
-                                view! { <text x=x y=height - 6.0 text-anchor="middle">{label}</text> }
-                            })
-                            .collect_view();
-                        let bars = layout
-                            .bars(&data.outcomes, 2.0)
-                            .into_iter()
-                            .map(|bar| {
-                                let days = if bar.first_day == bar.last_day {
-                                    format!("day {}", bar.first_day)
-                                } else {
-                                    format!("days {}–{}", bar.first_day, bar.last_day)
-                                };
-                                let when = date_of(bar.last_day).map(|date| format!(" (by {date})")).unwrap_or_default();
-                                view! {
-                                    <rect
-                                        class="hist-bar"
-                                        x=bar.rect.x
-                                        y=bar.rect.y
-                                        width=bar.rect.width
-                                        height=bar.rect.height
-                                        fill=super::super::PALETTE[0]
-                                        tabindex="0"
-                                    >
-                                        <title>{format!("{days}{when}: {:.1}% of futures", bar.share * 100.0)}</title>
-                                    </rect>
-                                }
-                            })
-                            .collect_view();
-                        let outline = data.baseline.as_ref().filter(|baseline| **baseline != data.outcomes).map(|baseline| {
-                            view! {
-                                <path
-                                    class="hist-baseline"
-                                    d=layout.outline(baseline)
-                                    fill="none"
-                                    stroke=super::super::PALETTE[1]
-                                    stroke-width="1.5"
-                                    stroke-dasharray="3 2"
-                                >
-                                    <title>"Today's plan"</title>
-                                </path>
-                            }
-                        });
-                        let markers = layout
-                            .markers(&data.markers, 34.0)
-                            .into_iter()
-                            .enumerate()
-                            .map(|(idx, marker)| {
-                                let colour = super::super::PALETTE[(idx + 2) % super::super::PALETTE.len()];
-                                let label_y = margins.top - 18.0 + marker.row as f64 * 11.0;
-                                let when = date_of(marker.day).unwrap_or_else(|| format!("{} d", marker.day));
-                                view! {
-                                    <g class="hist-marker" data-testid="histogram-marker">
-                                        <line
-                                            x1=marker.x
-                                            x2=marker.x
-                                            y1=label_y + 2.0
-                                            y2=height - margins.bottom
-                                            stroke=colour
-                                            stroke-width="1.5"
-                                            stroke-dasharray="4 3"
-                                        ></line>
-                                        <text x=marker.x y=label_y text-anchor="middle" style=format!("fill:{colour};font-weight:600")>
-                                            {marker.label.clone()}
-                                        </text>
-                                        <title>{format!("{}: {when}", marker.label)}</title>
-                                    </g>
-                                }
-                            })
-                            .collect_view();
-                        view! { {y_ticks} {bars} {outline} {markers} {x_ticks} }.into_any()
+                        let mut markup = heading.clone();
+                        markup.push_str(&histogram_markup(data, MAX_BARS, width, height, margins));
+                        markup
                     })
-                }}
-            </svg>
+                }
+            ></svg>
         }
     }
 }
