@@ -56,16 +56,28 @@ pub(crate) async fn the_histogram_follows_a_what_if_slider(ctx: &Ctx) -> anyhow:
         Ok((!text.trim().is_empty()).then_some(text))
     })
     .await?;
-    let bars = page::wait_for_count(ctx, &format!("{} rect.hist-bar", testid("forecast-histogram")), 1, LOAD)
-        .await?;
+    let bars = page::wait_for_count(
+        ctx,
+        &format!("{} rect.hist-bar", testid("forecast-histogram")),
+        1,
+        LOAD,
+    )
+    .await?;
     let markers_before = marker_positions(ctx).await?;
-    ensure!(markers_before.len() == 3, "the histogram has {} percentile lines", markers_before.len());
+    ensure!(
+        markers_before.len() == 3,
+        "the histogram has {} percentile lines",
+        markers_before.len()
+    );
     ensure!(
         markers_before.windows(2).all(|pair| pair[0] <= pair[1]),
         "50/85/95 lines out of order: {markers_before:?}"
     );
-    let team = page::eval(ctx, &format!("return document.querySelector('{}').value;", testid("forecast-team")))
-        .await?;
+    let team = page::eval(
+        ctx,
+        &format!("return document.querySelector('{}').value;", testid("forecast-team")),
+    )
+    .await?;
     ensure!(team.as_str() == Some("Alpha"), "the deep link chose team {team}");
     page::screenshot(ctx, "forecast-histogram-1280x800").await?;
 
@@ -91,9 +103,14 @@ pub(crate) async fn the_histogram_follows_a_what_if_slider(ctx: &Ctx) -> anyhow:
         "the 85% line did not move right: {markers_before:?} → {markers_after:?}"
     );
     ensure!(histogram_markup(ctx).await? != markup_before, "the histogram was not redrawn");
-    let outline = page::find_all(ctx, &format!("{} path.hist-baseline", testid("forecast-histogram"))).await?;
+    let outline =
+        page::find_all(ctx, &format!("{} path.hist-baseline", testid("forecast-histogram")))
+            .await?;
     ensure!(!outline.is_empty(), "today's plan is not drawn behind the scenario");
-    println!("    histogram: {bars} bars; 85% {before} → {after}; 85% line x {:.0} → {:.0}", markers_before[1], markers_after[1]);
+    println!(
+        "    histogram: {bars} bars; 85% {before} → {after}; 85% line x {:.0} → {:.0}",
+        markers_before[1], markers_after[1]
+    );
 
     // A drag: time each input event until the page has applied it and
     // redrawn the histogram. A message-channel round trip runs after every
@@ -147,7 +164,10 @@ pub(crate) async fn the_histogram_follows_a_what_if_slider(ctx: &Ctx) -> anyhow:
     println!("    {}", text_of(ctx, "whatif-ms").await?);
     // The median carries the budget: on a shared, loaded machine single
     // moves can wait for the CPU; the p95 is reported beside it.
-    ensure!(median <= 16.0, "what-if median {median:.1} ms per slider move is above the 16 ms budget");
+    ensure!(
+        median <= 16.0,
+        "what-if median {median:.1} ms per slider move is above the 16 ms budget"
+    );
 
     page::resize(ctx, 375, 667).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -178,7 +198,8 @@ async fn epic_options(ctx: &Ctx) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 fn parse_date(text: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%d %b %Y").with_context(|| format!("{text:?} is not a date"))
+    NaiveDate::parse_from_str(text.trim(), "%d %b %Y")
+        .with_context(|| format!("{text:?} is not a date"))
 }
 
 /// Each epic row's key with its 50/85/95 dates.
@@ -188,7 +209,10 @@ async fn epic_rows(ctx: &Ctx) -> anyhow::Result<Vec<(String, [NaiveDate; 3])>> {
         let key = row.attr("data-epic").await?.unwrap_or_default();
         let mut dates = Vec::new();
         for level in ["epic-p50", "epic-p85", "epic-p95"] {
-            let cell = row.find(Locator::Css(&testid(level))).await.with_context(|| format!("{key} has no {level}"))?;
+            let cell = row
+                .find(Locator::Css(&testid(level)))
+                .await
+                .with_context(|| format!("{key} has no {level}"))?;
             dates.push(parse_date(&cell.text().await?)?);
         }
         res.push((key, [dates[0], dates[1], dates[2]]));
@@ -196,7 +220,9 @@ async fn epic_rows(ctx: &Ctx) -> anyhow::Result<Vec<(String, [NaiveDate; 3])>> {
     Ok(res)
 }
 
-pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(ctx: &Ctx) -> anyhow::Result<()> {
+pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(
+    ctx: &Ctx,
+) -> anyhow::Result<()> {
     page::resize(ctx, 1280, 800).await?;
     page::goto(ctx, "/forecast").await?;
     page::wait_for_count(ctx, &testid("epic-option"), 3, LOAD).await?;
@@ -204,8 +230,12 @@ pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(ctx: &Ctx) 
     // Two epics of one team and one of another, so both the shared-team
     // portfolio and the cross-team joint date are exercised.
     let first_team = options[0].1.clone();
-    let mut picks: Vec<String> =
-        options.iter().filter(|(_, team)| *team == first_team).take(2).map(|(key, _)| key.clone()).collect();
+    let mut picks: Vec<String> = options
+        .iter()
+        .filter(|(_, team)| *team == first_team)
+        .take(2)
+        .map(|(key, _)| key.clone())
+        .collect();
     if let Some((key, _)) = options.iter().find(|(_, team)| *team != first_team) {
         picks.push(key.clone());
     }
@@ -246,7 +276,10 @@ pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(ctx: &Ctx) 
     println!(
         "    {} epics: {}; all of them 50/85/95: {} / {} / {}",
         rows.len(),
-        rows.iter().map(|(key, d)| format!("{key} {}/{}/{}", d[0], d[1], d[2])).collect::<Vec<_>>().join("; "),
+        rows.iter()
+            .map(|(key, d)| format!("{key} {}/{}/{}", d[0], d[1], d[2]))
+            .collect::<Vec<_>>()
+            .join("; "),
         all[0],
         all[1],
         all[2]
@@ -256,7 +289,9 @@ pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(ctx: &Ctx) 
     // The address alone brings the same choice back.
     let link = format!("/forecast?epic={}", picks[..2].join(","));
     page::goto(ctx, &link).await?;
-    page::wait_for_count(ctx, &testid("epic-forecast"), 2, LOAD).await.with_context(|| format!("opening {link}"))?;
+    page::wait_for_count(ctx, &testid("epic-forecast"), 2, LOAD)
+        .await
+        .with_context(|| format!("opening {link}"))?;
     let again = epic_rows(ctx).await?;
     ensure!(again.len() == 2 && again[0].0 == picks[0], "{link} shows {again:?}");
 
@@ -264,14 +299,20 @@ pub(crate) async fn several_epics_get_their_own_and_a_joint_forecast(ctx: &Ctx) 
     tokio::time::sleep(Duration::from_millis(300)).await;
     page::check_no_horizontal_scroll(ctx, "/forecast with epics at 375×667").await?;
     ctx.client
-        .execute(&format!("document.querySelector('{}').scrollIntoView();", testid("epic-forecast")), Vec::new())
+        .execute(
+            &format!("document.querySelector('{}').scrollIntoView();", testid("epic-forecast")),
+            Vec::new(),
+        )
         .await?;
     page::screenshot(ctx, "forecast-epics-375x667").await?;
     page::resize(ctx, 1280, 800).await
 }
 
 /// Boxes of the visible graph's nodes as [x, y, width, height] and its edge count.
-async fn visible_graph(ctx: &Ctx, layout: &str) -> anyhow::Result<(Vec<[f64; 4]>, usize, Vec<String>)> {
+async fn visible_graph(
+    ctx: &Ctx,
+    layout: &str,
+) -> anyhow::Result<(Vec<[f64; 4]>, usize, Vec<String>)> {
     let value = page::eval(
         ctx,
         &format!(
@@ -295,7 +336,9 @@ async fn visible_graph(ctx: &Ctx, layout: &str) -> anyhow::Result<(Vec<[f64; 4]>
         .map(|boxes| {
             boxes
                 .iter()
-                .filter_map(|b| Some([b[0].as_f64()?, b[1].as_f64()?, b[2].as_f64()?, b[3].as_f64()?]))
+                .filter_map(|b| {
+                    Some([b[0].as_f64()?, b[1].as_f64()?, b[2].as_f64()?, b[3].as_f64()?])
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -306,9 +349,17 @@ async fn visible_graph(ctx: &Ctx, layout: &str) -> anyhow::Result<(Vec<[f64; 4]>
     Ok((boxes, value["edges"].as_u64().unwrap_or(0) as usize, labels))
 }
 
-fn check_boxes(layout: &str, boxes: &[[f64; 4]], labels: &[String], viewport: f64) -> anyhow::Result<()> {
+fn check_boxes(
+    layout: &str,
+    boxes: &[[f64; 4]],
+    labels: &[String],
+    viewport: f64,
+) -> anyhow::Result<()> {
     for (i, a) in boxes.iter().enumerate() {
-        ensure!(a[0] >= -0.5 && a[0] + a[2] <= viewport + 0.5, "{layout}: node {i} sticks out of the page: {a:?}");
+        ensure!(
+            a[0] >= -0.5 && a[0] + a[2] <= viewport + 0.5,
+            "{layout}: node {i} sticks out of the page: {a:?}"
+        );
         for (j, b) in boxes.iter().enumerate().skip(i + 1) {
             let overlap = a[0] < b[0] + b[2] - 0.5
                 && b[0] < a[0] + a[2] - 0.5
@@ -317,14 +368,23 @@ fn check_boxes(layout: &str, boxes: &[[f64; 4]], labels: &[String], viewport: f6
             ensure!(!overlap, "{layout}: nodes {i} and {j} overlap: {a:?} {b:?}");
         }
     }
-    ensure!(labels.iter().all(|label| !label.trim().is_empty()), "{layout}: a node has no accessible name");
+    ensure!(
+        labels.iter().all(|label| !label.trim().is_empty()),
+        "{layout}: a node has no accessible name"
+    );
     Ok(())
 }
 
 pub(crate) async fn the_risks_page_draws_the_dependency_graph(ctx: &Ctx) -> anyhow::Result<()> {
     page::resize(ctx, 1280, 800).await?;
     page::goto(ctx, "/risks").await?;
-    page::wait_for_count(ctx, &format!("{}[data-layout=\"teams-wide\"]", testid("dependency-graph")), 1, LOAD).await?;
+    page::wait_for_count(
+        ctx,
+        &format!("{}[data-layout=\"teams-wide\"]", testid("dependency-graph")),
+        1,
+        LOAD,
+    )
+    .await?;
     let (boxes, edges, labels) = page::wait_for("team nodes", LOAD, || async {
         let graph = visible_graph(ctx, "teams-wide").await?;
         Ok((graph.0.len() >= 6).then_some(graph))
@@ -345,7 +405,10 @@ pub(crate) async fn the_risks_page_draws_the_dependency_graph(ctx: &Ctx) -> anyh
         check_boxes("epics-wide", boxes, labels, 1280.0)?;
     }
     let chain = text_of(ctx, "risk-chain").await?;
-    let highlighted = page::find_all(ctx, ".graph-wide .graph-edge.chain, .graph-wide .graph-node.chain").await?.len();
+    let highlighted =
+        page::find_all(ctx, ".graph-wide .graph-edge.chain, .graph-wide .graph-node.chain")
+            .await?
+            .len();
     if !chain.is_empty() {
         ensure!(highlighted > 0, "a chain at risk is named ({chain:?}) but nothing is highlighted");
     }
@@ -355,21 +418,39 @@ pub(crate) async fn the_risks_page_draws_the_dependency_graph(ctx: &Ctx) -> anyh
         epic_graph.as_ref().map_or("none".to_owned(), |(b, e, _)| format!("{} nodes, {e} arrows", b.len())),
     );
     ctx.client
-        .execute(&format!("document.querySelector('{}[data-layout=\"teams-wide\"]').scrollIntoView();", testid("dependency-graph")), Vec::new())
+        .execute(
+            &format!(
+                "document.querySelector('{}[data-layout=\"teams-wide\"]').scrollIntoView();",
+                testid("dependency-graph")
+            ),
+            Vec::new(),
+        )
         .await?;
     page::screenshot(ctx, "risks-graph-1280x800").await?;
 
     page::resize(ctx, 375, 667).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (narrow, narrow_edges, labels) = visible_graph(ctx, "teams-narrow").await?;
-    ensure!(narrow.len() == boxes.len() && narrow_edges == edges, "the phone graph differs from the wide one");
+    ensure!(
+        narrow.len() == boxes.len() && narrow_edges == edges,
+        "the phone graph differs from the wide one"
+    );
     check_boxes("teams-narrow", &narrow, &labels, 375.0)?;
     let width = narrow.iter().map(|b| b[2]).fold(0.0, f64::max);
     ensure!(width >= 100.0, "phone graph boxes are {width:.0} px wide: too small to read");
-    ensure!(visible_graph(ctx, "teams-wide").await.is_err(), "the wide graph still shows on a phone");
+    ensure!(
+        visible_graph(ctx, "teams-wide").await.is_err(),
+        "the wide graph still shows on a phone"
+    );
     page::check_no_horizontal_scroll(ctx, "/risks at 375×667").await?;
     ctx.client
-        .execute(&format!("document.querySelector('{}[data-layout=\"teams-narrow\"]').scrollIntoView();", testid("dependency-graph")), Vec::new())
+        .execute(
+            &format!(
+                "document.querySelector('{}[data-layout=\"teams-narrow\"]').scrollIntoView();",
+                testid("dependency-graph")
+            ),
+            Vec::new(),
+        )
         .await?;
     page::screenshot(ctx, "risks-graph-375x667").await?;
     page::resize(ctx, 1280, 800).await
@@ -387,7 +468,8 @@ async fn export_png(ctx: &Ctx, index: usize) -> anyhow::Result<(String, u64, u64
     let button = buttons.get(index).with_context(|| format!("no PNG button #{index}"))?;
     button.click().await?;
     page::wait_for("a PNG download", Duration::from_secs(10), || async {
-        Ok((page::eval(ctx, "return window.__blobs.length;").await?.as_u64() > Some(0)).then_some(()))
+        Ok((page::eval(ctx, "return window.__blobs.length;").await?.as_u64() > Some(0))
+            .then_some(()))
     })
     .await?;
     let value = ctx
@@ -413,15 +495,31 @@ async fn export_png(ctx: &Ctx, index: usize) -> anyhow::Result<(String, u64, u64
 
 pub(crate) async fn charts_download_as_png(ctx: &Ctx) -> anyhow::Result<()> {
     page::resize(ctx, 1280, 800).await?;
-    for (path, ready) in [("/forecast", "forecast-histogram"), ("/team/Alpha", "export-png"), ("/risks", "dependency-graph")] {
+    for (path, ready) in [
+        ("/forecast", "forecast-histogram"),
+        ("/team/Alpha", "export-png"),
+        ("/risks", "dependency-graph"),
+    ] {
         page::goto(ctx, path).await?;
         page::wait_for_count(ctx, &testid(ready), 1, LOAD).await?;
         if path == "/forecast" {
-            page::wait_for_count(ctx, &format!("{} rect.hist-bar", testid("forecast-histogram")), 1, LOAD).await?;
+            page::wait_for_count(
+                ctx,
+                &format!("{} rect.hist-bar", testid("forecast-histogram")),
+                1,
+                LOAD,
+            )
+            .await?;
         }
         let (kind, bytes, width, height, signature) = export_png(ctx, 0).await?;
-        ensure!(kind == "image/png" && signature, "{path}: the download is {kind:?}, PNG signature {signature}");
-        ensure!(width >= 300 && height >= 100 && bytes > 1_000, "{path}: PNG of {width}×{height} px, {bytes} bytes");
+        ensure!(
+            kind == "image/png" && signature,
+            "{path}: the download is {kind:?}, PNG signature {signature}"
+        );
+        ensure!(
+            width >= 300 && height >= 100 && bytes > 1_000,
+            "{path}: PNG of {width}×{height} px, {bytes} bytes"
+        );
         let status = page::texts(ctx, &testid("export-status")).await?.join(" ");
         ensure!(status.contains(".png"), "{path}: export status reads {status:?}");
         println!("    {path}: PNG {width}×{height} px, {bytes} bytes ({status})");

@@ -511,9 +511,8 @@ fn epic_choices(dataset: &Dataset) -> Vec<EpicChoice> {
         .into_iter()
         .map(|(key, (count, teams))| {
             let epic = by_key.get(key);
-            let team = epic
-                .and_then(|epic| epic.team.as_ref().map(|team| team.0.clone()))
-                .or_else(|| {
+            let team =
+                epic.and_then(|epic| epic.team.as_ref().map(|team| team.0.clone())).or_else(|| {
                     teams
                         .iter()
                         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
@@ -669,7 +668,12 @@ fn apply(
             if let Some(target) = scenario.target {
                 markers.push(("target".to_owned(), core_forecast::days_until(start, target)));
             }
-            hist.set(HistogramData { start: Some(start), outcomes, baseline: Some(baseline), markers });
+            hist.set(HistogramData {
+                start: Some(start),
+                outcomes,
+                baseline: Some(baseline),
+                markers,
+            });
             result.set(Some(res));
         }
         Some((Err(err), ..)) => problem.set(Some(err.to_string())),

@@ -102,8 +102,11 @@ fn dependency_section(
             </p>
         }
     });
-    let chain_nodes = |kind| chosen.as_ref().map(|chain| chain_node_ids(chain, dataset, kind)).unwrap_or_default();
-    let (team_nodes, team_edges, _) = graph_parts(graph, NodeKind::Team, &chain_nodes(NodeKind::Team), usize::MAX);
+    let chain_nodes = |kind| {
+        chosen.as_ref().map(|chain| chain_node_ids(chain, dataset, kind)).unwrap_or_default()
+    };
+    let (team_nodes, team_edges, _) =
+        graph_parts(graph, NodeKind::Team, &chain_nodes(NodeKind::Team), usize::MAX);
     let (epic_nodes, epic_edges, hidden) =
         graph_parts(graph, NodeKind::Epic, &chain_nodes(NodeKind::Epic), EPIC_NODE_LIMIT);
     let n_team_edges = team_edges.len();
@@ -180,7 +183,9 @@ fn chain_node_ids(chain: &Chain, dataset: &Dataset, kind: NodeKind) -> Vec<Strin
     for key in &chain.path {
         let issue = dataset.issue(key);
         let id = match kind {
-            NodeKind::Team => issue.and_then(|issue| issue.team.as_ref()).map(|team| format!("team:{team}")),
+            NodeKind::Team => {
+                issue.and_then(|issue| issue.team.as_ref()).map(|team| format!("team:{team}"))
+            }
             NodeKind::Epic => {
                 let epic: Option<&IssueKey> = issue.and_then(|issue| issue.epic.as_ref());
                 Some(format!("epic:{}", epic.unwrap_or(key)))
@@ -237,7 +242,9 @@ fn graph_parts(
     let on_chain = graph::chain_edges(&pairs, &chain_indices);
     let graph_edges = edges
         .iter()
-        .filter(|edge| index.contains_key(edge.from.as_str()) && index.contains_key(edge.to.as_str()))
+        .filter(|edge| {
+            index.contains_key(edge.from.as_str()) && index.contains_key(edge.to.as_str())
+        })
         .zip(pairs.iter().zip(on_chain))
         .map(|(edge, (&(from, to), highlighted))| {
             let mut links: Vec<String> = edge
@@ -269,11 +276,18 @@ fn graph_parts(
         .map(|node| {
             let highlighted = on_chain_nodes.contains(node.id.as_str());
             let (lines, title) = match node.kind {
-                NodeKind::Team => (vec![graph::truncate(&node.label, 20)], format!("Team {}", node.label)),
+                NodeKind::Team => {
+                    (vec![graph::truncate(&node.label, 20)], format!("Team {}", node.label))
+                }
                 NodeKind::Epic => {
-                    let (key, summary) = node.label.split_once(' ').unwrap_or((node.label.as_str(), ""));
-                    let team = node.team.as_ref().map(|team| format!(", team {team}")).unwrap_or_default();
-                    let due = node.due.map(|due| format!(", due {}", due.format("%d %b %Y"))).unwrap_or_default();
+                    let (key, summary) =
+                        node.label.split_once(' ').unwrap_or((node.label.as_str(), ""));
+                    let team =
+                        node.team.as_ref().map(|team| format!(", team {team}")).unwrap_or_default();
+                    let due = node
+                        .due
+                        .map(|due| format!(", due {}", due.format("%d %b %Y")))
+                        .unwrap_or_default();
                     (
                         vec![key.to_owned(), graph::truncate(summary, 20)],
                         format!("Epic {}{team}{due}", node.label),

@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn markup_characters_are_escaped() {
-        assert_eq!(escape("R&D <team> \"A\" 'b'"), "R&amp;D &lt;team&gt; &quot;A&quot; &#39;b&#39;");
+        assert_eq!(
+            escape("R&D <team> \"A\" 'b'"),
+            "R&amp;D &lt;team&gt; &quot;A&quot; &#39;b&#39;"
+        );
         assert_eq!(escape("Alpha"), "Alpha");
     }
 
@@ -80,7 +83,8 @@ mod tests {
 
     #[test]
     fn standalone_svg_adds_namespace_size_and_styles_once() {
-        let markup = "<svg class=\"chart\" viewBox=\"0 0 560 220\"><title>T</title><rect></rect></svg>";
+        let markup =
+            "<svg class=\"chart\" viewBox=\"0 0 560 220\"><title>T</title><rect></rect></svg>";
         let svg = standalone_svg(markup, 560.0, 220.0);
         assert!(svg.starts_with(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 560 220\" width=\"560\" height=\"220\"><style>"
@@ -180,7 +184,8 @@ pub mod view {
         file_name: String,
         status: RwSignal<String>,
     ) -> Result<(), JsValue> {
-        let document = web_sys::window().and_then(|window| window.document()).ok_or("no document")?;
+        let document =
+            web_sys::window().and_then(|window| window.document()).ok_or("no document")?;
         let image = web_sys::HtmlImageElement::new()?;
         let canvas: web_sys::HtmlCanvasElement = document.create_element("canvas")?.dyn_into()?;
         let (pixels_wide, pixels_high) =
@@ -207,7 +212,8 @@ pub mod view {
                         return;
                     };
                     match save(&Ok(blob), &file_name) {
-                        Ok(()) => status.set(format!("Saved {file_name}, {pixels_wide} × {pixels_high} px")),
+                        Ok(()) => status
+                            .set(format!("Saved {file_name}, {pixels_wide} × {pixels_high} px")),
                         Err(_) => status.set("Could not save the PNG".to_owned()),
                     }
                 });
@@ -232,7 +238,8 @@ pub mod view {
     fn save(blob: &Result<web_sys::Blob, JsValue>, file_name: &str) -> Result<(), JsValue> {
         let blob = blob.as_ref().map_err(Clone::clone)?;
         let url = web_sys::Url::create_object_url_with_blob(blob)?;
-        let document = web_sys::window().and_then(|window| window.document()).ok_or("no document")?;
+        let document =
+            web_sys::window().and_then(|window| window.document()).ok_or("no document")?;
         let anchor: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
         anchor.set_href(&url);
         anchor.set_download(file_name);
@@ -243,7 +250,10 @@ pub mod view {
         });
         web_sys::window()
             .ok_or("no window")?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.as_ref().unchecked_ref(), 10_000)?;
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                revoke.as_ref().unchecked_ref(),
+                10_000,
+            )?;
         revoke.forget();
         Ok(())
     }

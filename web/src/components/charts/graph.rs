@@ -185,8 +185,7 @@ pub fn layout(n: usize, edges: &[(usize, usize)], style: GraphStyle) -> GraphLay
         + rows.len().saturating_sub(1) as f64 * style.gap_y;
     let mut nodes = vec![Rect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 }; n];
     for (row_index, row) in rows.iter().enumerate() {
-        let row_width =
-            row.len() as f64 * style.node_width + (row.len() - 1) as f64 * style.gap_x;
+        let row_width = row.len() as f64 * style.node_width + (row.len() - 1) as f64 * style.gap_x;
         let left = (width - row_width) / 2.0;
         let top = style.margin + row_index as f64 * (style.node_height + style.gap_y);
         for (column, &node) in row.iter().enumerate() {
@@ -216,7 +215,11 @@ fn edge_path(from: &Rect, to: &Rect) -> String {
     if to.y > from.y + from.height {
         let (y1, y2) = (from.y + from.height, to.y);
         let bend = ((y2 - y1) / 2.0).max(12.0);
-        format!("M{fx:.1} {y1:.1} C{fx:.1} {:.1} {tx:.1} {:.1} {tx:.1} {y2:.1}", y1 + bend, y2 - bend)
+        format!(
+            "M{fx:.1} {y1:.1} C{fx:.1} {:.1} {tx:.1} {:.1} {tx:.1} {y2:.1}",
+            y1 + bend,
+            y2 - bend
+        )
     } else {
         let (x1, y1) = (from.x + from.width, from.y + from.height / 2.0);
         let (x2, y2) = (to.x + to.width, to.y + to.height / 2.0);

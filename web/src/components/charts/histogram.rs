@@ -113,7 +113,10 @@ impl HistogramLayout {
             first_day: min,
             step,
             buckets,
-            x: LinearScale::new((f64::from(min), f64::from(end)), (margins.left, width - margins.right)),
+            x: LinearScale::new(
+                (f64::from(min), f64::from(end)),
+                (margins.left, width - margins.right),
+            ),
             y: LinearScale::new((0.0, y_top), (height - margins.bottom, margins.top)),
             y_ticks,
             width,
@@ -162,7 +165,10 @@ impl HistogramLayout {
             points.push((left, top));
             points.push((right, top));
         }
-        points.push((self.x.map(f64::from(self.first_day + self.buckets as u32 * self.step)), baseline));
+        points.push((
+            self.x.map(f64::from(self.first_day + self.buckets as u32 * self.step)),
+            baseline,
+        ));
         super::geometry::polyline(&points)
     }
 
@@ -214,7 +220,13 @@ const MARKER_COLOURS: [&str; 4] = ["#009E73", "#CC79A7", "#56B4E9", "#D55E00"];
 /// The inside of the histogram's `<svg>`: grid, bars with their details,
 /// today's plan as a dashed outline, the marker lines and the date axis.
 /// Drawn as one string because it is redrawn on every slider step.
-pub fn histogram_markup(data: &HistogramData, max_bars: usize, width: f64, height: f64, margins: Margins) -> String {
+pub fn histogram_markup(
+    data: &HistogramData,
+    max_bars: usize,
+    width: f64,
+    height: f64,
+    margins: Margins,
+) -> String {
     use std::fmt::Write;
 
     use super::export::escape;
@@ -231,7 +243,9 @@ pub fn histogram_markup(data: &HistogramData, max_bars: usize, width: f64, heigh
         );
     };
     let date_of = |day: u32| {
-        data.start.map(|start| director_core::forecast::finish_date(start, day).format("%d %b").to_string())
+        data.start.map(|start| {
+            director_core::forecast::finish_date(start, day).format("%d %b").to_string()
+        })
     };
     let mut out = String::with_capacity(8 * 1024);
     for tick in &layout.y_ticks {
@@ -292,7 +306,11 @@ pub fn histogram_markup(data: &HistogramData, max_bars: usize, width: f64, heigh
     }
     for (day, x) in layout.x_ticks(5) {
         let label = date_of(day).unwrap_or_else(|| format!("{day} d"));
-        let _ = write!(out, "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>", height - 6.0);
+        let _ = write!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>",
+            height - 6.0
+        );
     }
     out
 }
@@ -358,7 +376,7 @@ mod tests {
             assert!(joint >= day_at(&a, level).unwrap());
             assert!(joint >= day_at(&b, level).unwrap());
         }
-        assert_eq!(all_done(&[a.clone()]), a);
+        assert_eq!(all_done(std::slice::from_ref(&a)), a);
         assert!(all_done(&[a, Vec::new()]).is_empty());
     }
 
@@ -434,11 +452,7 @@ mod tests {
     fn close_marker_labels_go_on_separate_rows() {
         let outcomes: Vec<(u32, f64)> = (1..=50).map(|day| (day, 0.02)).collect();
         let layout = HistogramLayout::new(&[&outcomes], 50, 530.0, 200.0, M).unwrap();
-        let markers = vec![
-            ("50%".to_owned(), 25),
-            ("85%".to_owned(), 26),
-            ("95%".to_owned(), 40),
-        ];
+        let markers = vec![("50%".to_owned(), 25), ("85%".to_owned(), 26), ("95%".to_owned(), 40)];
         let placed = layout.markers(&markers, 30.0);
         assert_eq!(placed.len(), 3);
         assert_eq!(placed[0].row, 0);
@@ -476,7 +490,8 @@ mod tests {
         assert!(markup.contains("&lt;b&gt;") && !markup.contains("<b>"));
         let same = HistogramData { baseline: Some(data.outcomes.clone()), ..data };
         assert!(!histogram_markup(&same, 40, 560.0, 220.0, M).contains("hist-baseline"));
-        assert!(histogram_markup(&HistogramData::default(), 40, 560.0, 220.0, M).contains("No forecast yet"));
+        assert!(histogram_markup(&HistogramData::default(), 40, 560.0, 220.0, M)
+            .contains("No forecast yet"));
     }
 
     #[test]
