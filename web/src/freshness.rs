@@ -70,23 +70,36 @@ pub fn describe_fresh_for(fresh_for: Duration) -> String {
 /// What the page does with the proxy when it opens, after rendering the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenAction {
-    /// The cache is younger than `fresh_for`: show it and only check in
-    /// (sync status, alerts); the event stream brings changes.
+    /// The cached data is younger than `fresh_for`: show it and only check
+    /// in (sync status, alerts); the event stream brings changes.
     UseCache,
-    /// The cache is empty or older than `fresh_for`: ask for the delta.
+    /// The cache is empty or its data older than `fresh_for`: ask for the
+    /// delta (which also makes a proxy with stale data sync with JIRA).
     FetchDelta,
 }
 
-/// Decides whether opening the page asks the proxy for the delta, from when
-/// this browser last received one. A clock set back (a fetch time in the
-/// future) counts as stale, so a wrong clock cannot pin old data on screen.
-pub fn open_action(
+/// The age of cached data for the open-time decision: since the proxy's last
+/// sync (`data_as_of`, on the proxy's clock), else since this browser's last
+/// fetch. A sync time ahead of the browser's clock is clock skew between the
+/// two machines (the demo's simulated site runs ahead of real time), so the
+/// browser's own fetch time is used then.
+pub fn cache_age(
     fetched_at: Option<DateTime<Utc>>,
+    data_as_of: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-    fresh_for: Duration,
-) -> OpenAction {
-    match fetched_at {
-        Some(at) if at <= now && now - at <= fresh_for => OpenAction::UseCache,
+) -> Option<Duration> {
+    match data_as_of {
+        Some(at) if at <= now => Some(now - at),
+        _ => fetched_at.map(|at| now - at),
+    }
+}
+
+/// Decides whether opening the page asks the proxy for the delta, from the
+/// [`cache_age`]. A negative age (the browser's clock set back) counts as
+/// stale, so a wrong clock cannot pin old data on screen.
+pub fn open_action(age: Option<Duration>, fresh_for: Duration) -> OpenAction {
+    match age {
+        Some(age) if age >= Duration::zero() && age <= fresh_for => OpenAction::UseCache,
         _ => OpenAction::FetchDelta,
     }
 }
@@ -195,28 +208,44 @@ mod tests {
 
     #[test]
     fn a_cache_younger_than_fresh_for_opens_without_asking_for_the_delta() {
-        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
         let fresh_for = Duration::hours(2);
-        assert_eq!(open_action(None, now, fresh_for), OpenAction::FetchDelta, "empty cache");
+        assert_eq!(open_action(None, fresh_for), OpenAction::FetchDelta, "empty cache");
+        assert_eq!(open_action(Some(Duration::minutes(30)), fresh_for), OpenAction::UseCache);
+        assert_eq!(open_action(Some(fresh_for), fresh_for), OpenAction::UseCache);
         assert_eq!(
-            open_action(Some(now - Duration::minutes(30)), now, fresh_for),
-            OpenAction::UseCache
-        );
-        assert_eq!(open_action(Some(now - fresh_for), now, fresh_for), OpenAction::UseCache);
-        assert_eq!(
-            open_action(Some(now - fresh_for - Duration::seconds(1)), now, fresh_for),
+            open_action(Some(fresh_for + Duration::seconds(1)), fresh_for),
             OpenAction::FetchDelta
         );
         assert_eq!(
-            open_action(Some(now + Duration::hours(1)), now, fresh_for),
+            open_action(Some(Duration::hours(-1)), fresh_for),
             OpenAction::FetchDelta,
-            "a fetch time in the future means the clock moved"
+            "data from the future means the clock moved"
         );
         // A shorter threshold makes the same cache stale.
         assert_eq!(
-            open_action(Some(now - Duration::minutes(30)), now, Duration::minutes(10)),
+            open_action(Some(Duration::minutes(30)), Duration::minutes(10)),
             OpenAction::FetchDelta
         );
+    }
+
+    #[test]
+    fn the_open_decision_uses_the_data_age_unless_the_clocks_disagree() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+        let fetched = Some(now - Duration::minutes(1));
+        // Fetched a minute ago, but the proxy had not synced for three hours:
+        // the data is old, so ask (the proxy then syncs with JIRA).
+        let age = cache_age(fetched, Some(now - Duration::hours(3)), now);
+        assert_eq!(age, Some(Duration::hours(3)));
+        assert_eq!(open_action(age, DEFAULT_FRESH_FOR), OpenAction::FetchDelta);
+        let age = cache_age(fetched, Some(now - Duration::minutes(20)), now);
+        assert_eq!(open_action(age, DEFAULT_FRESH_FOR), OpenAction::UseCache);
+        // A proxy clock ahead of ours: fall back to our fetch time.
+        let age = cache_age(fetched, Some(now + Duration::hours(5)), now);
+        assert_eq!(age, Some(Duration::minutes(1)));
+        assert_eq!(open_action(age, DEFAULT_FRESH_FOR), OpenAction::UseCache);
+        let age = cache_age(Some(now - Duration::hours(4)), Some(now + Duration::hours(5)), now);
+        assert_eq!(open_action(age, DEFAULT_FRESH_FOR), OpenAction::FetchDelta);
+        assert_eq!(cache_age(None, None, now), None);
     }
 
     #[test]

@@ -169,8 +169,10 @@ impl DataCtx {
     /// otherwise only checks in (sync status, alerts), which costs the proxy
     /// no store query over issues.
     pub fn refresh_if_due(self) {
-        let fetched_at = self.snapshot.with_untracked(|snapshot| snapshot.fetched_at);
-        let action = freshness::open_action(fetched_at, now_utc(), self.fresh_for.get_untracked());
+        let age = self.snapshot.with_untracked(|snapshot| {
+            freshness::cache_age(snapshot.fetched_at, snapshot.data_as_of, now_utc())
+        });
+        let action = freshness::open_action(age, self.fresh_for.get_untracked());
         if action == OpenAction::FetchDelta || self.outage.with_untracked(Option::is_some) {
             self.refresh();
         } else {
