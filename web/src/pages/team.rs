@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use director_core::flow::{self, DateRange, FlowOptions, Workflow};
-use director_core::forecast::sprint::sprint_completion_probability;
+use director_core::forecast::sprint::{
+    current_sprint_sample, sprint_completion_probability, sprint_days_left,
+};
 use director_core::forecast::{Percentiles, Throughput};
 use director_core::model::{Dataset, Issue, Priority, SprintState, StatusCategory};
 use director_core::velocity;
@@ -74,9 +76,6 @@ struct CurrentSprint {
     /// team finished anything lately.
     odds: Option<f64>,
 }
-
-/// Days of daily throughput the sprint forecast samples.
-const SPRINT_SAMPLE_DAYS: u64 = 60;
 
 /// Closed sprints on the velocity chart.
 const VELOCITY_SPRINTS: usize = 8;
@@ -493,8 +492,10 @@ fn current_sprint(
         })
         .max_by_key(|sprint| sprint.start)?;
     let series = burnup::sprint_series(issues, sprint, today)?;
-    let sample_start = today.checked_sub_days(Days::new(SPRINT_SAMPLE_DAYS - 1))?;
-    let range = DateRange::new(sample_start, today)?;
+    // The same sample window and days-left rule as the overview card, `status`
+    // and the risk factor, so every view quotes the same odds.
+    let (sample_start, sample_end) = current_sprint_sample(today);
+    let range = DateRange::new(sample_start, sample_end)?;
     let daily: Vec<u32> =
         flow::daily_throughput_from_flows(flows, range).into_iter().map(|(_, n)| n).collect();
     let throughput = Throughput::new(daily).ok();
@@ -504,8 +505,9 @@ fn current_sprint(
         .as_ref()
         .map(|daily| burnup::forecast_cone(daily, done_now, today, days_left))
         .unwrap_or_default();
+    let odds_days_left = sprint.end.map_or(0, |end| sprint_days_left(today, end.date_naive()));
     let odds = throughput
         .as_ref()
-        .map(|daily| sprint_completion_probability(daily, series.remaining(), days_left));
+        .map(|daily| sprint_completion_probability(daily, series.remaining(), odds_days_left));
     Some(CurrentSprint { name: sprint.name.clone(), series, cone, odds })
 }
