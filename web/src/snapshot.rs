@@ -167,7 +167,7 @@ pub fn team_id(name: &str) -> TeamId {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use director_core::model::{IssueId, IssueKey, Priority};
+    use director_core::model::{IssueId, IssueKey};
 
     fn at(hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, hour, 0, 0).unwrap()
@@ -175,33 +175,12 @@ mod tests {
 
     fn issue(id: &str, project: &str, category: StatusCategory) -> Issue {
         Issue {
-            id: IssueId(id.to_owned()),
-            key: IssueKey(format!("{project}-{id}")),
             summary: format!("issue {id}"),
-            issue_type: "Story".to_owned(),
             project: project.to_owned(),
             status: format!("{category:?}"),
             category,
-            priority: Priority::P2,
-            priority_name: None,
-            labels: Vec::new(),
-            created: at(1),
             updated: at(2),
-            resolved: None,
-            due: None,
-            points: None,
-            epic: None,
-            parent: None,
-            sprints: Vec::new(),
-            links: Vec::new(),
-            flagged: false,
-            assignee: None,
-            team: None,
-            status_history: Vec::new(),
-            sprint_history: Vec::new(),
-            estimate_history: Vec::new(),
-            flag_periods: Vec::new(),
-            link_history: Vec::new(),
+            ..Issue::new(IssueId(id.to_owned()), IssueKey(format!("{project}-{id}")), at(1))
         }
     }
 

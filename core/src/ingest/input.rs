@@ -520,36 +520,13 @@ fn merge_sprint(sprints: &mut BTreeMap<SprintId, Sprint>, sprint: Sprint) {
 }
 
 fn placeholder() -> Issue {
-    use crate::model::{IssueId, IssueKey, Priority};
+    use crate::model::{IssueId, IssueKey};
     use chrono::DateTime;
     Issue {
-        id: IssueId(String::new()),
-        key: IssueKey(String::new()),
-        summary: String::new(),
-        issue_type: String::new(),
         project: String::new(),
+        issue_type: String::new(),
         status: String::new(),
-        category: StatusCategory::ToDo,
-        priority: Priority::P2,
-        priority_name: None,
-        labels: Vec::new(),
-        created: DateTime::UNIX_EPOCH,
-        updated: DateTime::UNIX_EPOCH,
-        resolved: None,
-        due: None,
-        points: None,
-        epic: None,
-        parent: None,
-        sprints: Vec::new(),
-        links: Vec::new(),
-        flagged: false,
-        assignee: None,
-        team: None,
-        status_history: Vec::new(),
-        sprint_history: Vec::new(),
-        estimate_history: Vec::new(),
-        flag_periods: Vec::new(),
-        link_history: Vec::new(),
+        ..Issue::new(IssueId(String::new()), IssueKey(String::new()), DateTime::UNIX_EPOCH)
     }
 }
 

@@ -35,33 +35,11 @@ fn category(status: &str) -> StatusCategory {
 /// A story in To Do created `created` days from `as_of`.
 pub(crate) fn issue(key: &str, team: &str, created: f64) -> Issue {
     Issue {
-        id: IssueId(key.replace('-', "")),
-        key: IssueKey::from(key),
         summary: format!("Work item {key}"),
-        issue_type: "Story".to_owned(),
-        project: key.split('-').next().unwrap_or_default().to_owned(),
-        status: "To Do".to_owned(),
-        category: StatusCategory::ToDo,
-        priority: Priority::P2,
         priority_name: Some("Medium".to_owned()),
-        labels: Vec::new(),
-        created: at(created),
-        updated: at(created),
-        resolved: None,
-        due: None,
         points: Some(StoryPoints(3.0)),
-        epic: None,
-        parent: None,
-        sprints: Vec::new(),
-        links: Vec::new(),
-        flagged: false,
-        assignee: None,
         team: Some(TeamId(team.to_owned())),
-        status_history: Vec::new(),
-        sprint_history: Vec::new(),
-        estimate_history: Vec::new(),
-        flag_periods: Vec::new(),
-        link_history: Vec::new(),
+        ..Issue::new(IssueId(key.replace('-', "")), IssueKey::from(key), at(created))
     }
 }
 

@@ -333,9 +333,7 @@ pub mod view {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use director_core::model::{
-        IssueId, IssueKey, Priority, SprintChange, SprintState, StatusCategory,
-    };
+    use director_core::model::{IssueId, IssueKey, SprintChange, SprintState, StatusCategory};
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
@@ -360,33 +358,8 @@ mod tests {
 
     fn issue(id: &str, sprints: &[u64]) -> Issue {
         Issue {
-            id: IssueId(id.to_owned()),
-            key: IssueKey(format!("A-{id}")),
-            summary: String::new(),
-            issue_type: "Story".to_owned(),
-            project: "A".to_owned(),
-            status: "To Do".to_owned(),
-            category: StatusCategory::ToDo,
-            priority: Priority::P2,
-            priority_name: None,
-            labels: Vec::new(),
-            created: at(1, 9),
-            updated: at(1, 9),
-            resolved: None,
-            due: None,
-            points: None,
-            epic: None,
-            parent: None,
             sprints: sprints.iter().map(|id| SprintId(*id)).collect(),
-            links: Vec::new(),
-            flagged: false,
-            assignee: None,
-            team: None,
-            status_history: Vec::new(),
-            sprint_history: Vec::new(),
-            estimate_history: Vec::new(),
-            flag_periods: Vec::new(),
-            link_history: Vec::new(),
+            ..Issue::new(IssueId(id.to_owned()), IssueKey(format!("A-{id}")), at(1, 9))
         }
     }
 
