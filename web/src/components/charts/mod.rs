@@ -2,8 +2,8 @@
 //! the pure `scale` and `geometry` modules, tested natively; the components
 //! only lay out what those return.
 
-pub mod export;
 pub mod burnup;
+pub mod export;
 pub mod geometry;
 pub mod graph;
 pub mod histogram;
