@@ -289,6 +289,9 @@ pub(crate) async fn the_keyboard_alone_reaches_every_view(ctx: &Ctx) -> anyhow::
 
 /// Issues in the cache for the start-up measurement.
 const PERF_ISSUES: usize = 10_000;
+/// Copies seeded beyond the 10k: the demo's live site deletes an issue now and
+/// then, and a delta applied during the loads must not drop the cache below 10k.
+const PERF_MARGIN: usize = 100;
 /// Loads measured.
 const PERF_LOADS: usize = 7;
 /// The target for the first render from navigation.
@@ -328,10 +331,13 @@ pub(crate) async fn every_load_of_10k_cached_issues_renders_within_500ms(
                    store.put(JSON.stringify(issue), issue.id); n++; i++; } }; \
                tx.oncomplete = () => { db.close(); done(n); }; \
                tx.onerror = () => done('write failed: ' + tx.error); };",
-            vec![serde_json::json!(PERF_ISSUES)],
+            vec![serde_json::json!(PERF_ISSUES + PERF_MARGIN)],
         )
         .await?;
-    ensure!(stored.as_u64() >= Some(PERF_ISSUES as u64), "seeding the cache gave {stored}");
+    ensure!(
+        stored.as_u64() >= Some((PERF_ISSUES + PERF_MARGIN) as u64),
+        "seeding the cache gave {stored}"
+    );
     let mut first_renders = Vec::new();
     let mut rows = Vec::new();
     for _ in 0..PERF_LOADS {

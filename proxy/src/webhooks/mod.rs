@@ -201,7 +201,8 @@ impl Webhooks {
             // Without the writer every delivery is answered 503 and retried by JIRA.
             tracing::error!(error = %err, "cannot start the webhook journal thread");
         }
-        let processor = process(options, critical_rx, routine_rx, applied, deferred);
+        let pending = pending_before_start(&options);
+        let processor = process(options, pending, critical_rx, routine_rx, applied, deferred);
         // One task, so aborting it stops the journal, the processor and the evaluator.
         let task = tokio::spawn(async move {
             let _guard = guard;
@@ -414,6 +415,7 @@ async fn evaluate_deferred(options: Options, deferred: Arc<Deferred>) {
 
 async fn process(
     options: Options,
+    pending: Vec<Delivery>,
     mut critical: mpsc::UnboundedReceiver<Delivery>,
     mut routine: mpsc::UnboundedReceiver<Delivery>,
     applied: Arc<AtomicU64>,
@@ -421,7 +423,7 @@ async fn process(
 ) {
     let batch_interval = options.config.webhooks.batch_interval;
     let batch_size = options.config.webhooks.batch_size.max(1);
-    replay(&options, &applied).await;
+    replay(&options, pending, &applied).await;
     let mut batch: Vec<Delivery> = Vec::new();
     let mut deadline: Option<tokio::time::Instant> = None;
     loop {
@@ -462,34 +464,38 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-/// Applies deliveries stored before a restart but never applied.
-async fn replay(options: &Options, applied: &AtomicU64) {
-    loop {
-        let alert_store = options.store.clone();
-        let pending =
-            tokio::task::spawn_blocking(move || alert_store.pending_webhook_events(GROUP_COMMIT))
-                .await;
-        let rows = match pending {
-            Ok(Ok(rows)) if !rows.is_empty() => rows,
-            Ok(Ok(_)) => return,
-            Ok(Err(err)) => {
-                tracing::error!(error = %err, "cannot read pending webhook deliveries");
-                return;
-            }
-            Err(_) => return,
-        };
-        tracing::info!(count = rows.len(), "applying webhook deliveries stored before a restart");
-        let group = rows
+/// Deliveries stored before a restart but never applied. Read before the
+/// intake accepts anything: a delivery accepted later reaches the processor
+/// through its channel, and reading the journal again would apply it twice.
+fn pending_before_start(options: &Options) -> Vec<Delivery> {
+    // usize::MAX >> 1 is i64::MAX once the store binds it: no limit.
+    match options.store.pending_webhook_events(usize::MAX >> 1) {
+        Ok(rows) => rows
             .into_iter()
             .map(|row| Delivery {
                 body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
                 identifier: row.identifier,
                 event: row.event,
             })
-            .collect();
-        if !run(options, group, applied, None).await {
+            .collect(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read pending webhook deliveries");
+            Vec::new()
+        }
+    }
+}
+
+/// Applies the deliveries stored before a restart, in journal order.
+async fn replay(options: &Options, mut pending: Vec<Delivery>, applied: &AtomicU64) {
+    if !pending.is_empty() {
+        tracing::info!(count = pending.len(), "applying webhook deliveries stored before a restart");
+    }
+    while !pending.is_empty() {
+        let rest = pending.split_off(pending.len().min(GROUP_COMMIT));
+        if !run(options, pending, applied, None).await {
             return;
         }
+        pending = rest;
     }
 }
 
