@@ -302,24 +302,7 @@ pub(crate) async fn the_overview_renders_10k_cached_issues_quickly(
     page::wait_for_count(ctx, &testid("team-card"), DEMO_TEAMS.len(), LOAD).await?;
     // Grow the cache to 10k issues by copying cached ones under new ids, as
     // a larger organisation's cache would hold.
-    let stored = ctx
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; const target = arguments[0]; \
-             const open = indexedDB.open('claudedirector'); \
-             open.onerror = () => done('open failed'); \
-             open.onsuccess = () => { const db = open.result; \
-               const tx = db.transaction(['issues'], 'readwrite'); const store = tx.objectStore('issues'); \
-               let n = 0; const all = store.getAll(); \
-               all.onsuccess = () => { const issues = all.result; n = issues.length; let i = 0; \
-                 while (n < target) { const issue = JSON.parse(issues[i % issues.length]); \
-                   issue.id = 'perf-' + n; issue.key = issue.key + 'P' + n; \
-                   store.put(JSON.stringify(issue), issue.id); n++; i++; } }; \
-               tx.oncomplete = () => { db.close(); done(n); }; \
-               tx.onerror = () => done('write failed: ' + tx.error); };",
-            vec![serde_json::json!(PERF_ISSUES)],
-        )
-        .await?;
+    let stored = page::grow_cache(ctx, PERF_ISSUES).await?;
     ensure!(stored.as_u64() == Some(PERF_ISSUES as u64), "seeding the cache gave {stored}");
     let mut first_renders = Vec::new();
     let mut cache_loads = Vec::new();

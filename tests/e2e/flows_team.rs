@@ -316,24 +316,7 @@ pub(crate) async fn every_load_of_10k_cached_issues_renders_within_500ms(
     page::wait_for_count(ctx, &testid("team-card"), 6, LOAD).await?;
     // Let the first visit's fetch settle so it does not write over the seed.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let stored = ctx
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; const target = arguments[0]; \
-             const open = indexedDB.open('claudedirector'); \
-             open.onerror = () => done('open failed'); \
-             open.onsuccess = () => { const db = open.result; \
-               const tx = db.transaction(['issues'], 'readwrite'); const store = tx.objectStore('issues'); \
-               let n = 0; const all = store.getAll(); \
-               all.onsuccess = () => { const issues = all.result; n = issues.length; let i = 0; \
-                 while (n < target) { const issue = JSON.parse(issues[i % issues.length]); \
-                   issue.id = 'perf-' + n; issue.key = issue.key + 'P' + n; \
-                   store.put(JSON.stringify(issue), issue.id); n++; i++; } }; \
-               tx.oncomplete = () => { db.close(); done(n); }; \
-               tx.onerror = () => done('write failed: ' + tx.error); };",
-            vec![serde_json::json!(PERF_ISSUES + PERF_MARGIN)],
-        )
-        .await?;
+    let stored = page::grow_cache(ctx, PERF_ISSUES + PERF_MARGIN).await?;
     ensure!(
         stored.as_u64() >= Some((PERF_ISSUES + PERF_MARGIN) as u64),
         "seeding the cache gave {stored}"

@@ -151,3 +151,27 @@ pub(crate) async fn check_no_horizontal_scroll(ctx: &Ctx, what: &str) -> anyhow:
     }
     Ok(())
 }
+
+/// Grows the dashboard's IndexedDB cache to `target` issues by copying cached
+/// ones under new ids and keys, as a larger organisation's cache would hold;
+/// answers how many issues the cache holds afterwards.
+pub(crate) async fn grow_cache(ctx: &Ctx, target: usize) -> anyhow::Result<Value> {
+    Ok(ctx
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const target = arguments[0]; \
+             const open = indexedDB.open('claudedirector'); \
+             open.onerror = () => done('open failed'); \
+             open.onsuccess = () => { const db = open.result; \
+               const tx = db.transaction(['issues'], 'readwrite'); const store = tx.objectStore('issues'); \
+               let n = 0; const all = store.getAll(); \
+               all.onsuccess = () => { const issues = all.result; n = issues.length; let i = 0; \
+                 while (n < target) { const issue = JSON.parse(issues[i % issues.length]); \
+                   issue.id = 'perf-' + n; issue.key = issue.key + 'P' + n; \
+                   store.put(JSON.stringify(issue), issue.id); n++; i++; } }; \
+               tx.oncomplete = () => { db.close(); done(n); }; \
+               tx.onerror = () => done('write failed: ' + tx.error); };",
+            vec![serde_json::json!(target)],
+        )
+        .await?)
+}
