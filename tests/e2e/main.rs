@@ -8,8 +8,8 @@
 //! `target/e2e-artifacts/`. The last line reads `N passed, N failed`.
 
 mod flows;
-mod flows_team;
 mod flows_forecast;
+mod flows_team;
 mod harness;
 mod page;
 
@@ -130,7 +130,9 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
             Box::pin(flows_team::team_lists_link_each_issue_to_jira(ctx))
         }),
         ("settings_set_the_freshness_threshold_and_show_the_sign_in_state", |ctx| {
-            Box::pin(flows_team::settings_set_the_freshness_threshold_and_show_the_sign_in_state(ctx))
+            Box::pin(flows_team::settings_set_the_freshness_threshold_and_show_the_sign_in_state(
+                ctx,
+            ))
         }),
         ("the_keyboard_alone_reaches_every_view", |ctx| {
             Box::pin(flows_team::the_keyboard_alone_reaches_every_view(ctx))
