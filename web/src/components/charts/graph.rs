@@ -8,8 +8,10 @@
 //! that closes them, so the layout always ends). Within a layer nodes sit
 //! near the mean position of their blockers; a layer wider than `per_row`
 //! boxes wraps onto further rows, which keeps a phone layout two boxes wide.
+//! Edges are routed around the boxes (see [`layout`]): they run only through
+//! the space between rows and the gaps between the boxes of a row.
 
-use super::geometry::{polyline, Rect};
+use super::geometry::Rect;
 
 /// A box of the graph.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,13 +77,67 @@ impl GraphStyle {
     };
 }
 
+/// One piece of an edge's path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Segment {
+    /// A straight line from the first point to the second.
+    Line((f64, f64), (f64, f64)),
+    /// A cubic Bézier curve: start, two control points, end.
+    Curve([(f64, f64); 4]),
+}
+
+impl Segment {
+    /// The point at `t` (0 = start, 1 = end).
+    pub fn at(&self, t: f64) -> (f64, f64) {
+        match *self {
+            Segment::Line(a, b) => (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t),
+            Segment::Curve([a, b, c, d]) => {
+                let u = 1.0 - t;
+                let (wa, wb, wc, wd) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
+                (
+                    wa * a.0 + wb * b.0 + wc * c.0 + wd * d.0,
+                    wa * a.1 + wb * b.1 + wc * c.1 + wd * d.1,
+                )
+            }
+        }
+    }
+}
+
+/// The SVG path of a route (empty for an empty route).
+pub fn route_path(route: &[Segment]) -> String {
+    use std::fmt::Write;
+    let mut res = String::new();
+    for (idx, segment) in route.iter().enumerate() {
+        let start = match segment {
+            Segment::Line(a, _) => *a,
+            Segment::Curve(points) => points[0],
+        };
+        if idx == 0 {
+            let _ = write!(res, "M{:.1} {:.1}", start.0, start.1);
+        }
+        match segment {
+            Segment::Line(_, b) => {
+                let _ = write!(res, " L{:.1} {:.1}", b.0, b.1);
+            }
+            Segment::Curve([_, b, c, d]) => {
+                let _ = write!(
+                    res,
+                    " C{:.1} {:.1} {:.1} {:.1} {:.1} {:.1}",
+                    b.0, b.1, c.0, c.1, d.0, d.1
+                );
+            }
+        }
+    }
+    res
+}
+
 /// Where everything goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphLayout {
     /// One box per node, in node order.
     pub nodes: Vec<Rect>,
-    /// One SVG path per edge, in edge order.
-    pub edges: Vec<String>,
+    /// One route per edge, in edge order (empty for a loop or a bad index).
+    pub edges: Vec<Vec<Segment>>,
     /// Layer (dependency depth) of each node.
     pub layers: Vec<usize>,
     /// Drawing width.
@@ -138,6 +194,21 @@ pub fn depth_layers(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     layer
 }
 
+/// How an edge runs between the rows of its two boxes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Run {
+    /// Bottom of the blocker to the top of a box in a lower row.
+    Down,
+    /// Top of the blocker to the bottom of a box in a higher row (a cycle).
+    Up,
+    /// Side to side between neighbours in one row.
+    Beside,
+    /// Bottom to bottom under the boxes between them, in one row.
+    Under,
+    /// Not drawn.
+    None,
+}
+
 /// Lays out `n` nodes and `edges` (blocker, waiting) with `style`.
 pub fn layout(n: usize, edges: &[(usize, usize)], style: GraphStyle) -> GraphLayout {
     let layers = depth_layers(n, edges);
@@ -177,12 +248,45 @@ pub fn layout(n: usize, edges: &[(usize, usize)], style: GraphStyle) -> GraphLay
             rows.push(chunk.iter().map(|(_, node)| *node).collect());
         }
     }
+    let mut row_of = vec![0usize; n];
+    let mut column_of = vec![0usize; n];
+    for (row_index, row) in rows.iter().enumerate() {
+        for (column, &node) in row.iter().enumerate() {
+            row_of[node] = row_index;
+            column_of[node] = column;
+        }
+    }
+    let runs: Vec<Run> = edges
+        .iter()
+        .map(|&(from, to)| {
+            if from >= n || to >= n || from == to {
+                Run::None
+            } else if row_of[to] > row_of[from] {
+                Run::Down
+            } else if row_of[to] < row_of[from] {
+                Run::Up
+            } else if column_of[from].abs_diff(column_of[to]) == 1 {
+                Run::Beside
+            } else {
+                Run::Under
+            }
+        })
+        .collect();
+    // Room beside every row for edges passing it, and under the last row for
+    // edges between its boxes.
+    let pad_x = style.margin + style.gap_x / 2.0;
+    let lane = style.gap_y * 0.6;
+    let last_row = rows.len().saturating_sub(1);
+    let under_last = edges
+        .iter()
+        .zip(&runs)
+        .any(|(&(from, _), run)| *run == Run::Under && row_of[from] == last_row);
     let widest = rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
-    let width =
-        2.0 * style.margin + widest as f64 * style.node_width + (widest - 1) as f64 * style.gap_x;
+    let width = 2.0 * pad_x + widest as f64 * style.node_width + (widest - 1) as f64 * style.gap_x;
     let height = 2.0 * style.margin
         + rows.len() as f64 * style.node_height
-        + rows.len().saturating_sub(1) as f64 * style.gap_y;
+        + rows.len().saturating_sub(1) as f64 * style.gap_y
+        + if under_last { lane } else { 0.0 };
     let mut nodes = vec![Rect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 }; n];
     for (row_index, row) in rows.iter().enumerate() {
         let row_width = row.len() as f64 * style.node_width + (row.len() - 1) as f64 * style.gap_x;
@@ -197,35 +301,144 @@ pub fn layout(n: usize, edges: &[(usize, usize)], style: GraphStyle) -> GraphLay
             };
         }
     }
-    let edges = edges
-        .iter()
-        .map(|&(from, to)| match (nodes.get(from), nodes.get(to)) {
-            (Some(a), Some(b)) if from != to => edge_path(a, b),
-            _ => String::new(),
-        })
-        .collect();
+    let edges = route_edges(edges, &runs, &nodes, &rows, &row_of, style, lane);
     GraphLayout { nodes, edges, layers, width, height }
 }
 
-/// A curve from the bottom of `from` to the top of `to`; an edge that goes
-/// back up (a cycle) or along a row leaves from the side instead, so it never
-/// runs through the boxes it joins.
-fn edge_path(from: &Rect, to: &Rect) -> String {
-    let (fx, tx) = (from.x + from.width / 2.0, to.x + to.width / 2.0);
-    if to.y > from.y + from.height {
-        let (y1, y2) = (from.y + from.height, to.y);
-        let bend = ((y2 - y1) / 2.0).max(12.0);
-        format!(
-            "M{fx:.1} {y1:.1} C{fx:.1} {:.1} {tx:.1} {:.1} {tx:.1} {y2:.1}",
-            y1 + bend,
-            y2 - bend
-        )
-    } else {
-        let (x1, y1) = (from.x + from.width, from.y + from.height / 2.0);
-        let (x2, y2) = (to.x + to.width, to.y + to.height / 2.0);
-        let out = x1.max(x2) + 18.0;
-        polyline(&[(x1, y1), (out, y1), (out, y2), (x2, y2)])
+/// A port on a box side: the other end's x, the edge, and whether this end
+/// is where the edge starts.
+type Port = (f64, usize, bool);
+
+/// Routes every edge: it leaves and enters at a side of its boxes (several
+/// edges on one side spread along it, ordered by where their other end is,
+/// so they do not cross there), crosses the space between rows on a curve
+/// that stays within that space, and passes any row in between through the
+/// gap between two boxes (or beside the row) nearest to its straight line.
+/// Nothing but the space between boxes is ever crossed.
+fn route_edges(
+    edges: &[(usize, usize)],
+    runs: &[Run],
+    nodes: &[Rect],
+    rows: &[Vec<usize>],
+    row_of: &[usize],
+    style: GraphStyle,
+    lane: f64,
+) -> Vec<Vec<Segment>> {
+    let centre = |node: usize| nodes[node].x + nodes[node].width / 2.0;
+    // Ports on the top (false) and bottom (true) sides: (node, bottom) →
+    // (other end's x, edge index, this end is the start).
+    let mut sides: std::collections::BTreeMap<(usize, bool), Vec<Port>> =
+        std::collections::BTreeMap::new();
+    for (idx, (&(from, to), run)) in edges.iter().zip(runs).enumerate() {
+        let (from_bottom, to_bottom) = match run {
+            Run::Down => (true, false),
+            Run::Up => (false, true),
+            Run::Under => (true, true),
+            Run::Beside | Run::None => continue,
+        };
+        sides.entry((from, from_bottom)).or_default().push((centre(to), idx, true));
+        sides.entry((to, to_bottom)).or_default().push((centre(from), idx, false));
     }
+    let mut start_x = vec![0.0; edges.len()];
+    let mut end_x = vec![0.0; edges.len()];
+    for ((node, _), mut ports) in sides {
+        ports.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let rect = nodes[node];
+        let count = ports.len() as f64;
+        for (k, (_, idx, is_start)) in ports.into_iter().enumerate() {
+            let x = rect.x + rect.width * (k as f64 + 1.0) / (count + 1.0);
+            if is_start {
+                start_x[idx] = x;
+            } else {
+                end_x[idx] = x;
+            }
+        }
+    }
+    // Gaps a row can be passed through: left of each box and right of the last.
+    let corridors: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|row| {
+            let mut res: Vec<f64> =
+                row.iter().map(|&node| nodes[node].x - style.gap_x / 2.0).collect();
+            if let Some(&last) = row.last() {
+                res.push(nodes[last].x + nodes[last].width + style.gap_x / 2.0);
+            }
+            res
+        })
+        .collect();
+    let mut used: std::collections::HashMap<(usize, usize), usize> =
+        std::collections::HashMap::new();
+    let max_offset = (style.gap_x / 2.0 - 2.0).max(0.0);
+    let top = |row: usize| style.margin + row as f64 * (style.node_height + style.gap_y);
+    let bottom = |row: usize| top(row) + style.node_height;
+    let curve = |a: (f64, f64), b: (f64, f64)| {
+        let middle = (a.1 + b.1) / 2.0;
+        Segment::Curve([a, (a.0, middle), (b.0, middle), b])
+    };
+    edges
+        .iter()
+        .zip(runs)
+        .enumerate()
+        .map(|(idx, (&(from, to), run))| match run {
+            Run::None => Vec::new(),
+            Run::Beside => {
+                let (a, b) = (nodes[from], nodes[to]);
+                // Two opposite edges between neighbours run side by side.
+                let rightwards = a.x < b.x;
+                let y = a.y + a.height / 2.0 + if rightwards { -5.0 } else { 5.0 };
+                let (x1, x2) = if rightwards { (a.x + a.width, b.x) } else { (a.x, b.x + b.width) };
+                vec![Segment::Line((x1, y), (x2, y))]
+            }
+            Run::Under => {
+                let y = bottom(row_of[from]);
+                let (x1, x2) = (start_x[idx], end_x[idx]);
+                // Both ends at `y`: the curve dips three quarters of the
+                // control distance, staying inside the lane under the row.
+                let dip = lane / 0.75;
+                vec![Segment::Curve([(x1, y), (x1, y + dip), (x2, y + dip), (x2, y)])]
+            }
+            Run::Down | Run::Up => {
+                let down = *run == Run::Down;
+                let (first, last) = (row_of[from], row_of[to]);
+                let (leave, enter) =
+                    if down { (bottom(first), top(last)) } else { (top(first), bottom(last)) };
+                let (sx, tx) = (start_x[idx], end_x[idx]);
+                let between: Vec<usize> = if down {
+                    (first + 1..last).collect()
+                } else {
+                    (last + 1..first).rev().collect()
+                };
+                let span = first.abs_diff(last) as f64;
+                let mut res = Vec::with_capacity(2 * between.len() + 1);
+                let mut at = (sx, leave);
+                for (step, &row) in between.iter().enumerate() {
+                    let ideal = sx + (tx - sx) * (step as f64 + 1.0) / span;
+                    let Some((corridor, x)) = corridors[row]
+                        .iter()
+                        .copied()
+                        .enumerate()
+                        .min_by(|a, b| (a.1 - ideal).abs().total_cmp(&(b.1 - ideal).abs()))
+                    else {
+                        continue;
+                    };
+                    // Edges sharing a gap run side by side within it.
+                    let count = used.entry((row, corridor)).or_insert(0);
+                    let k = *count as f64;
+                    *count += 1;
+                    let shift = ((k + 1.0) / 2.0).floor() * 3.0;
+                    let offset = if count.is_multiple_of(2) { shift } else { -shift };
+                    let x = x + offset.clamp(-max_offset, max_offset);
+                    let (near, far) =
+                        if down { (top(row), bottom(row)) } else { (bottom(row), top(row)) };
+                    res.push(curve(at, (x, near)));
+                    res.push(Segment::Line((x, near), (x, far)));
+                    at = (x, far);
+                }
+                res.push(curve(at, (tx, enter)));
+                res
+            }
+        })
+        .collect()
 }
 
 /// Highlight for the chain at risk (vermillion) against plain blue.
@@ -259,10 +472,11 @@ pub fn graph_markup(
         );
     }
     let _ = write!(out, "</defs>");
-    for (edge, path) in edges.iter().zip(&placed.edges) {
-        if path.is_empty() {
+    for (edge, route) in edges.iter().zip(&placed.edges) {
+        if route.is_empty() {
             continue;
         }
+        let path = route_path(route);
         let (class, colour, marker, width, opacity) = if edge.highlighted {
             ("graph-edge chain", CHAIN, "arrow-chain", "2.5", "1")
         } else {
@@ -349,6 +563,149 @@ mod tests {
         }
     }
 
+    /// True when the segment from `p` to `q` enters the inside of `rect`
+    /// (clipping the segment to the box, Liang–Barsky).
+    fn segment_enters(p: (f64, f64), q: (f64, f64), rect: &Rect) -> bool {
+        let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+        let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+        for (step, room) in [
+            (-dx, p.0 - rect.x),
+            (dx, rect.x + rect.width - p.0),
+            (-dy, p.1 - rect.y),
+            (dy, rect.y + rect.height - p.1),
+        ] {
+            if step == 0.0 {
+                if room <= 0.0 {
+                    return false;
+                }
+            } else {
+                let t = room / step;
+                if step < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+            }
+        }
+        t0 < t1
+    }
+
+    /// Every edge, followed in fine steps, stays out of every box but its
+    /// own two, and out of the inside of those.
+    fn assert_routes_avoid_boxes(layout: &GraphLayout, edges: &[(usize, usize)]) {
+        const STEPS: usize = 400;
+        for (idx, (route, &(from, to))) in layout.edges.iter().zip(edges).enumerate() {
+            if from == to {
+                continue;
+            }
+            assert!(!route.is_empty(), "edge {idx} ({from}→{to}) is not drawn");
+            for segment in route {
+                for step in 0..STEPS {
+                    let p = segment.at(step as f64 / STEPS as f64);
+                    let q = segment.at((step + 1) as f64 / STEPS as f64);
+                    for (node, rect) in layout.nodes.iter().enumerate() {
+                        // The two ends touch their own boxes' sides only.
+                        let inset = if node == from || node == to { 1.0 } else { -1.0 };
+                        let rect = Rect {
+                            x: rect.x + inset,
+                            y: rect.y + inset,
+                            width: rect.width - 2.0 * inset,
+                            height: rect.height - 2.0 * inset,
+                        };
+                        assert!(
+                            !segment_enters(p, q, &rect),
+                            "edge {idx} ({from}→{to}) runs through node {node} at {p:?}: {}",
+                            route_path(route)
+                        );
+                    }
+                    for point in [p, q] {
+                        assert!(
+                            point.0 >= -1e-9
+                                && point.0 <= layout.width + 1e-9
+                                && point.1 >= -1e-9
+                                && point.1 <= layout.height + 1e-9,
+                            "edge {idx} leaves the drawing at {point:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_box_test_sees_a_line_through_a_box_and_not_one_beside_it() {
+        let rect = Rect { x: 10.0, y: 10.0, width: 20.0, height: 10.0 };
+        assert!(segment_enters((0.0, 15.0), (40.0, 15.0), &rect));
+        assert!(segment_enters((20.0, 0.0), (20.0, 30.0), &rect));
+        assert!(!segment_enters((0.0, 5.0), (40.0, 5.0), &rect));
+        assert!(!segment_enters((31.0, 0.0), (31.0, 30.0), &rect));
+    }
+
+    #[test]
+    fn an_edge_over_a_layer_goes_around_the_box_in_its_way() {
+        // 0 → 1 → 2 and 0 → 2: drawn straight, 0 → 2 would cross 1, which
+        // sits right between them.
+        let edges = [(0, 1), (1, 2), (0, 2)];
+        for style in [GraphStyle::WIDE, GraphStyle::NARROW] {
+            let layout = layout(3, &edges, style);
+            assert_eq!(layout.nodes[0].x, layout.nodes[1].x, "the boxes stand in one column");
+            assert_eq!(layout.nodes[1].x, layout.nodes[2].x);
+            assert_routes_avoid_boxes(&layout, &edges);
+            // Over row 1 it runs down the gap beside box 1.
+            let long = &layout.edges[2];
+            assert_eq!(long.len(), 3, "curve, straight past row 1, curve");
+            let Segment::Line(a, b) = long[1] else { panic!("{long:?}") };
+            assert_eq!(a.0, b.0);
+            let box_1 = layout.nodes[1];
+            assert!(a.0 < box_1.x || a.0 > box_1.x + box_1.width, "x {}", a.0);
+            assert_eq!((a.1, b.1), (box_1.y, box_1.y + box_1.height));
+        }
+    }
+
+    #[test]
+    fn edges_from_one_box_leave_from_separate_points_in_the_order_of_their_targets() {
+        let edges = [(0, 2), (0, 1), (0, 3)];
+        let layout = layout(4, &edges, GraphStyle::WIDE);
+        let starts: Vec<f64> = layout.edges.iter().map(|route| route[0].at(0.0).0).collect();
+        let targets: Vec<f64> = edges.iter().map(|&(_, to)| layout.nodes[to].x).collect();
+        for i in 0..3 {
+            for j in 0..3 {
+                if targets[i] < targets[j] {
+                    assert!(starts[i] < starts[j], "{starts:?} for targets at {targets:?}");
+                }
+            }
+        }
+        assert_routes_avoid_boxes(&layout, &edges);
+    }
+
+    #[test]
+    fn cycles_within_a_row_go_beside_or_under_the_boxes() {
+        // A layer of four wrapped two a row on a phone; 2 ⇄ 3 and 1 → 4 → 1
+        // are cycles, so some edges join boxes of one row.
+        let edges = [(0, 1), (0, 2), (0, 3), (0, 4), (2, 3), (3, 2), (1, 4), (4, 1)];
+        for style in [GraphStyle::WIDE, GraphStyle::NARROW] {
+            let layout = layout(5, &edges, style);
+            assert_no_overlap(&layout);
+            assert_routes_avoid_boxes(&layout, &edges);
+        }
+        // Three in a row where the outer two are joined: under the middle one.
+        let edges = [(0, 1), (0, 2), (0, 3), (1, 3), (3, 1)];
+        let layout = layout(4, &edges, GraphStyle::WIDE);
+        assert_routes_avoid_boxes(&layout, &edges);
+    }
+
+    #[test]
+    fn long_chains_on_a_phone_pass_every_row_between_boxes() {
+        // Nine teams waiting on 0, and a chain 1 → 5 → 9 down the wrapped rows.
+        let mut edges: Vec<(usize, usize)> = (1..10).map(|to| (0, to)).collect();
+        edges.extend([(1, 10), (10, 11), (0, 11), (2, 11), (11, 0)]);
+        for style in [GraphStyle::WIDE, GraphStyle::NARROW] {
+            let layout = layout(12, &edges, style);
+            assert_no_overlap(&layout);
+            assert_routes_avoid_boxes(&layout, &edges);
+        }
+    }
+
     #[test]
     fn blockers_sit_above_what_waits_on_them() {
         // 0 blocks 1, 1 blocks 2, 0 blocks 2; 3 stands alone.
@@ -368,9 +725,12 @@ mod tests {
         assert_eq!(layers, vec![0, 1, 2]);
         let layout = layout(3, &edges, GraphStyle::WIDE);
         assert_no_overlap(&layout);
-        // The edge back up leaves from the side, right of both boxes.
-        assert!(layout.edges[2].starts_with('M'));
-        assert!(!layout.edges[2].contains('C'));
+        assert_routes_avoid_boxes(&layout, &edges);
+        // The edge back up leaves from the top of 2 and enters 0 from below.
+        let back = &layout.edges[2];
+        let (start, end) = (back[0].at(0.0), back[back.len() - 1].at(1.0));
+        assert_eq!(start.1, layout.nodes[2].y);
+        assert_eq!(end.1, layout.nodes[0].y + layout.nodes[0].height);
     }
 
     #[test]
@@ -379,8 +739,14 @@ mod tests {
         let edges: Vec<(usize, usize)> = (1..10).map(|to| (0, to)).collect();
         let narrow = layout(10, &edges, GraphStyle::NARROW);
         assert_no_overlap(&narrow);
-        assert!(narrow.width <= 2.0 * 140.0 + 16.0 + 12.0 + 1e-9, "width {}", narrow.width);
+        // Two boxes, the gap between them and a gap's room beside each.
+        assert!(
+            narrow.width <= 2.0 * 140.0 + 16.0 + 2.0 * (6.0 + 8.0) + 1e-9,
+            "width {}",
+            narrow.width
+        );
         assert!(narrow.width <= 343.0, "fits a 375 px phone's content width");
+        assert_routes_avoid_boxes(&narrow, &edges);
         let wide = layout(10, &edges, GraphStyle::WIDE);
         assert_no_overlap(&wide);
         assert!(wide.height < narrow.height);
@@ -395,6 +761,7 @@ mod tests {
             assert_eq!(layout.nodes.len(), 40);
             assert_eq!(layout.edges.len(), edges.len());
             assert_no_overlap(&layout);
+            assert_routes_avoid_boxes(&layout, &edges);
         }
     }
 
@@ -408,10 +775,12 @@ mod tests {
     fn downward_edges_join_bottom_to_top() {
         let layout = layout(2, &[(0, 1)], GraphStyle::WIDE);
         let (a, b) = (layout.nodes[0], layout.nodes[1]);
+        let path = route_path(&layout.edges[0]);
         let start = format!("M{:.1} {:.1}", a.x + a.width / 2.0, a.y + a.height);
         let end = format!("{:.1} {:.1}", b.x + b.width / 2.0, b.y);
-        assert!(layout.edges[0].starts_with(&start), "{}", layout.edges[0]);
-        assert!(layout.edges[0].ends_with(&end), "{}", layout.edges[0]);
+        assert!(path.starts_with(&start), "{path}");
+        assert!(path.ends_with(&end), "{path}");
+        assert_eq!(path.matches('C').count(), 1, "one curve between neighbouring rows: {path}");
     }
 
     #[test]
