@@ -140,7 +140,13 @@ struct Inner {
     store: Option<Arc<dyn AuthStore>>,
     sessions: Mutex<HashMap<String, Session>>,
     attempts: Mutex<HashMap<String, Attempts>>,
+    /// When each per-user token's use was last written, by token id: a
+    /// busy script must not cost a store write per request.
+    token_uses: Mutex<HashMap<String, Instant>>,
 }
+
+/// A token's last use is written at most this often.
+pub const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
 /// The access gate (cheap to clone).
 #[derive(Clone)]
@@ -157,6 +163,17 @@ impl std::fmt::Debug for Gate {
             .field("store", &self.inner.store.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No credential, or none that is valid (unknown, revoked, wrong, a
+    /// session that ended): all look alike, so nothing tells which exist.
+    Unauthenticated,
+    /// A user's API token past its expiry. Only the holder of the token
+    /// itself can get this answer, so it reveals nothing to others.
+    TokenExpired,
 }
 
 /// Who made a request.
@@ -232,6 +249,7 @@ impl Gate {
                 store,
                 sessions: Mutex::new(HashMap::new()),
                 attempts: Mutex::new(HashMap::new()),
+                token_uses: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -262,17 +280,29 @@ impl Gate {
 
     /// Who sent these headers, if anyone valid.
     pub fn principal(&self, headers: &HeaderMap) -> Option<Principal> {
+        self.check(headers).ok()
+    }
+
+    /// Who sent these headers, or why they are refused.
+    pub fn check(&self, headers: &HeaderMap) -> Result<Principal, Refusal> {
         if self.inner.open {
-            return Some(Principal::Open);
+            return Ok(Principal::Open);
         }
         if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-            let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .ok_or(Refusal::Unauthenticated)?;
             let token = token.trim();
             if self.token_matches(token) {
-                return Some(Principal::Token);
+                return Ok(Principal::Token);
             }
             return self.user_token(token).map(Principal::User);
         }
+        self.session_principal(headers).ok_or(Refusal::Unauthenticated)
+    }
+
+    fn session_principal(&self, headers: &HeaderMap) -> Option<Principal> {
         let session = cookie(headers, COOKIE)?;
         if let Some(store) = &self.inner.store {
             return match store.session_user(&tokens::digest(&session), chrono::Utc::now()) {
@@ -296,17 +326,49 @@ impl Gate {
     }
 
     /// The configured user a per-user API token belongs to.
-    fn user_token(&self, token: &str) -> Option<String> {
+    fn user_token(&self, token: &str) -> Result<String, Refusal> {
         if !tokens::looks_like_token(token) {
-            return None;
+            return Err(Refusal::Unauthenticated);
         }
-        let store = self.inner.store.as_ref()?;
-        match store.token_user(&tokens::digest(token)) {
-            Ok(user) => user.filter(|user| self.inner.users.contains_key(user)),
+        let store = self.inner.store.as_ref().ok_or(Refusal::Unauthenticated)?;
+        let grant = match store.token_grant(&tokens::digest(token)) {
+            Ok(Some(grant)) if self.inner.users.contains_key(&grant.user) => grant,
+            Ok(_) => return Err(Refusal::Unauthenticated),
             Err(err) => {
                 tracing::error!(error = %err, "cannot read API tokens");
-                None
+                return Err(Refusal::Unauthenticated);
             }
+        };
+        let now = chrono::Utc::now();
+        if grant.expires.is_some_and(|expires| expires <= now) {
+            return Err(Refusal::TokenExpired);
+        }
+        self.record_use(store, &grant.id, now);
+        Ok(grant.user)
+    }
+
+    /// Writes that token `id` was used at `now`, unless it was written less
+    /// than [`LAST_USED_EVERY`] ago. The write runs on the blocking pool so
+    /// the request never waits for the store's writer (a sync may hold it).
+    fn record_use(&self, store: &Arc<dyn AuthStore>, id: &str, now: chrono::DateTime<chrono::Utc>) {
+        {
+            let mut uses = lock(&self.inner.token_uses);
+            let at = Instant::now();
+            if uses.get(id).is_some_and(|last| at.duration_since(*last) < LAST_USED_EVERY) {
+                return;
+            }
+            uses.insert(id.to_owned(), at);
+        }
+        let store = Arc::clone(store);
+        let id = id.to_owned();
+        let write = move || {
+            if let Err(err) = store.touch_token(&id, now) {
+                tracing::warn!(error = %err, token = %id, "cannot record a token's last use");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(write)),
+            Err(_) => write(),
         }
     }
 
@@ -426,14 +488,26 @@ fn is_state_changing(method: &Method) -> bool {
 /// asking for a page are sent to the sign-in page; others get 401.
 pub async fn require(State(gate): State<Gate>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    match gate.principal(headers) {
-        Some(Principal::User(_))
-            if is_state_changing(request.method()) && !same_origin(headers) =>
-        {
+    match gate.check(headers) {
+        Ok(Principal::User(_)) if is_state_changing(request.method()) && !same_origin(headers) => {
             error(StatusCode::FORBIDDEN, "forbidden", "cross-site request refused")
         }
-        Some(_) => next.run(request).await,
-        None => {
+        Ok(_) => next.run(request).await,
+        Err(Refusal::TokenExpired) => {
+            let mut response = error(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "this API token has expired; ask for a new one (claudedirector token create)",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(
+                    "Bearer error=\"invalid_token\", error_description=\"the token has expired\"",
+                ),
+            );
+            response
+        }
+        Err(Refusal::Unauthenticated) => {
             let wants_html = headers
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use sqlite::SqliteStore;
 pub use alerts::{AlertStore, IssueState, OutboxRow};
-pub use auth::{AuthStore, TokenRow};
+pub use auth::{AuthStore, TokenGrant, TokenRow, TokenState};
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]

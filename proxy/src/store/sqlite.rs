@@ -76,6 +76,21 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX webhook_events_pending ON webhook_events(processed, received);
     "#,
+    // 2: per-user API tokens expire and remember their last use. Stores of
+    // the previous release created `api_tokens` on open, outside these
+    // steps, so it is created here in that first shape when missing and then
+    // extended; tokens made before this step keep working and never expire.
+    r#"
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        user TEXT NOT NULL,
+        created TEXT NOT NULL,
+        revoked TEXT
+    );
+    ALTER TABLE api_tokens ADD COLUMN expires TEXT;
+    ALTER TABLE api_tokens ADD COLUMN last_used TEXT;
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -715,6 +730,34 @@ mod tests {
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
         assert_eq!(store.issue_count().unwrap(), 1);
         assert!(!store.epoch().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_store_of_the_first_schema_upgrades_in_place_and_keeps_its_tokens() {
+        use crate::store::AuthStore;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("claudedirector.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(include_str!("schema-v1.sql")).unwrap();
+            conn.execute(
+                "INSERT INTO api_tokens(id, digest, user, created)
+                 VALUES ('0123456789ab', 'digest-old', 'ann', '2026-01-05T09:00:00.000Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(store.epoch().unwrap(), "00c0ffee00c0ffee");
+        let grant = store.token_grant("digest-old").unwrap().expect("the old token still works");
+        assert_eq!((grant.user.as_str(), grant.expires), ("ann", None), "and never expires");
+        store.touch_token("0123456789ab", Utc::now()).unwrap();
+        assert!(store.tokens().unwrap()[0].last_used.is_some());
+        drop(store);
+        // Opening again runs nothing twice.
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.tokens().unwrap().len(), 1);
     }
 
     #[test]
