@@ -1,17 +1,12 @@
 //! The `/api/v1` surface over HTTP: deltas since a cursor, teams, sprints,
 //! sync status and manual sync, and the error body shape.
 
-use std::sync::Arc;
-
 use director_core::api::{IssuesDelta, SessionInfo, SignInMode, SyncStatus, TeamsResponse};
-use director_proxy::config::Flavor;
-use director_sim::Preset;
-use director_tests::{config_for, sim_options, start_proxy, start_sim};
+use director_tests::setup::tiny_cloud;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deltas_since_a_cursor_carry_changes_and_deletions() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     let client = reqwest::Client::new();
     // wait=true: the first look syncs (the store is empty, so stale) and waits.
     let all: IssuesDelta = client
@@ -81,8 +76,7 @@ async fn deltas_since_a_cursor_carry_changes_and_deletions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teams_sprints_and_status_describe_the_store() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     assert!(proxy.sync(false).await.ok);
     let teams: TeamsResponse =
         reqwest::get(proxy.url("/api/v1/teams")).await.unwrap().json().await.unwrap();
@@ -117,8 +111,7 @@ async fn teams_sprints_and_status_describe_the_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_use_one_json_shape() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (_sim, proxy) = tiny_cloud().await;
     for (path, status, code) in [
         ("/api/v1/issues?since=garbage", 400, "bad_request"),
         ("/api/v1/issues?limit=minus", 400, "bad_request"),
@@ -138,8 +131,7 @@ async fn errors_use_one_json_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_stream_sync_progress_and_data_changes() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (_sim, proxy) = tiny_cloud().await;
     let client = reqwest::Client::new();
     let mut events = client.get(proxy.url("/api/v1/events")).send().await.unwrap();
     assert_eq!(
@@ -165,8 +157,7 @@ async fn events_stream_sync_progress_and_data_changes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_demo_says_nobody_needs_to_sign_in() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (_sim, proxy) = tiny_cloud().await;
     let session: SessionInfo =
         reqwest::get(proxy.url("/api/v1/session")).await.unwrap().json().await.unwrap();
     assert_eq!(session, SessionInfo { mode: SignInMode::Open, user: None, can_sign_out: false });

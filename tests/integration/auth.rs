@@ -3,15 +3,15 @@
 //! their cookie flags; CSRF and sign-in rate limiting; security headers; JQL
 //! injection attempts; and no secret in any response or log line.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use director_proxy::auth::{Access, UserConfig};
-use director_proxy::clock::Clock;
+use director_proxy::auth::UserConfig;
 use director_proxy::config::{Config, Credentials, Flavor, Secret};
 use director_proxy::jira::jql;
-use director_proxy::StartOptions;
+use director_tests::setup::{
+    self, capture_logs, client, session_cookie, SignedIn, SignedInOptions,
+};
 use director_tests::TempDir;
 use reqwest::header;
 
@@ -22,30 +22,9 @@ const JIRA_TOKEN: &str = "jira-api-token-9e8d7c6b5a4f3e2d";
 const WEBHOOK_SECRET: &str = "jira-webhook-secret-1a2b3c4d5e6f";
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Log lines written while the test runs (this thread's subscriber).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 struct Served {
     url: String,
-    _stop: tokio::sync::watch::Sender<bool>,
+    _proxy: SignedIn,
     _sim: Arc<director_sim::Sim>,
     _dir: TempDir,
 }
@@ -63,24 +42,15 @@ async fn serve() -> Served {
     // Reading the shared token from the environment is part of what is tested.
     std::env::set_var(director_proxy::auth::TOKEN_ENV, TOKEN);
     let dir = TempDir::new("auth");
-    let start = StartOptions {
-        data_dir: dir.path().to_owned(),
+    let options = SignedInOptions {
         credentials: Credentials::Basic {
             email: "demo@example.com".into(),
             token: Secret::new(JIRA_TOKEN),
         },
-        clock: Clock::system(),
-        dist: None,
-        access: Access::SignIn,
         webhook_secret: Some(Secret::new(WEBHOOK_SECRET)),
     };
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let (state, _engine) =
-        director_proxy::start(config, start, director_proxy::wait_for(stop_rx.clone())).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(director_proxy::serve_state(state, listener, director_proxy::wait_for(stop_rx)));
-    Served { url, _stop: stop, _sim: sim, _dir: dir }
+    let proxy = setup::start_signed_in(config, dir.path(), options).await;
+    Served { url: proxy.url.clone(), _proxy: proxy, _sim: sim, _dir: dir }
 }
 
 const PROTECTED: &[(&str, &str)] = &[
@@ -99,10 +69,6 @@ const PROTECTED: &[(&str, &str)] = &[
     ("GET", "/index.html"),
     ("GET", "/forecast"),
 ];
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
 
 async fn call(url: &str, method: &str, path: &str, auth: Option<&str>) -> reqwest::Response {
     let mut request = client().request(method.parse().unwrap(), format!("{url}{path}"));
@@ -131,13 +97,7 @@ impl Transcript {
 
 #[tokio::test(flavor = "current_thread")]
 async fn every_route_refuses_strangers_and_no_secret_leaks() {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = capture_logs();
     let served = serve().await;
     let url = served.url.clone();
     let mut transcript = Transcript::default();
@@ -207,7 +167,7 @@ async fn every_route_refuses_strangers_and_no_secret_leaks() {
         "{cookie}"
     );
     assert!(!cookie.contains("Secure"), "plain http on loopback: no Secure flag");
-    let session = cookie.split(';').next().unwrap().to_owned();
+    let session = session_cookie(&response);
     let with_cookie = client()
         .get(format!("{url}/api/v1/alerts"))
         .header(header::COOKIE, &session)
@@ -260,13 +220,7 @@ async fn every_route_refuses_strangers_and_no_secret_leaks() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let token_session = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token_session = session_cookie(&response);
     let out = client()
         .post(format!("{url}/auth/logout"))
         .header(header::COOKIE, &token_session)
@@ -320,12 +274,9 @@ async fn every_route_refuses_strangers_and_no_secret_leaks() {
         transcript.keep(call(&url, "GET", "/api/v1/teams", Some(&bearer)).await).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    wait_until("some log lines were written", Duration::from_secs(5), || {
-        !logs.0.lock().unwrap().is_empty()
-    })
-    .await;
+    wait_until("some log lines were written", Duration::from_secs(5), || !logs.is_empty()).await;
 
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logged = logs.text();
     assert!(logged.contains("webhook delivery refused"), "refusals are logged");
     assert!(logged.contains("sign-in refused"), "failed sign-ins are logged");
     for secret in [TOKEN, JIRA_TOKEN, WEBHOOK_SECRET, PASSWORD] {
@@ -366,15 +317,7 @@ async fn the_session_endpoint_names_who_is_signed_in_and_how() {
         call(&url, "GET", "/api/v1/session", Some(&bearer)).await.json().await.unwrap();
     assert_eq!(by_token, SessionInfo { mode: SignInMode::Token, user: None, can_sign_out: false });
 
-    let form = [("user", "ann"), ("password", PASSWORD)];
-    let response = client().post(format!("{url}/auth/login")).form(&form).send().await.unwrap();
-    let session = response.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = setup::sign_in(&url, "ann", PASSWORD).await;
     let signed_in: SessionInfo = client()
         .get(format!("{url}/api/v1/session"))
         .header(header::COOKIE, &session)

@@ -2,54 +2,16 @@
 //! status, the `--json` report, and no terminal control characters in output
 //! that goes to a pipe.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+use std::path::Path;
+use std::process::Output;
 
 use director_sim::Preset;
+use director_tests::setup::{claudedirector, claudedirector_command, tiny_sim, ConfigFile};
 use director_tests::{sim_options, start_sim, TempDir};
-
-/// Builds `claudedirector` (a no-op when it is current) and returns its path.
-fn binary() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(["build", "--quiet", "-p", "director-proxy", "--bin", "claudedirector"])
-        .current_dir(root)
-        .status()
-        .expect("running cargo build");
-    assert!(status.success(), "cargo build -p director-proxy failed");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let binary = target.join("debug").join("claudedirector");
-    assert!(binary.is_file(), "no binary at {}", binary.display());
-    binary
-}
-
-fn write_config(dir: &Path, sim: &director_sim::Sim) -> PathBuf {
-    let mut text = format!(
-        "[jira]\nurl = \"{}\"\nflavor = \"cloud\"\nauth = \"basic\"\nrequests_per_second = 1000\n\n\
-         [sync]\ndaily_budget = 100000\n",
-        sim.base_url()
-    );
-    for team in sim.teams() {
-        text.push_str(&format!(
-            "\n[[team]]\nname = \"{}\"\njql = \"project = {}\"\nboard = {}\n",
-            team.name, team.project_key, team.board_id
-        ));
-    }
-    let path = dir.join("claudedirector.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 /// Runs `claudedirector sync` with stdout and stderr captured (pipes, not a terminal).
 fn sync(binary: &Path, config: &Path, data: &Path, extra: &[&str]) -> Output {
-    Command::new(binary)
-        .args(["sync", "--config"])
-        .arg(config)
-        .arg("--data")
-        .arg(data)
-        .args(extra)
+    claudedirector_command(binary, "sync", extra, config, data)
         .env("JIRA_EMAIL", "demo@example.com")
         .env("JIRA_API_TOKEN", "demo-token")
         // The default log level: its lines go to stderr too, and must be plain there.
@@ -64,10 +26,10 @@ fn control_characters(bytes: &[u8]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_command_reports_json_and_draws_nothing_into_a_pipe() {
-    let binary = tokio::task::spawn_blocking(binary).await.unwrap();
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let binary = tokio::task::spawn_blocking(claudedirector).await.unwrap();
+    let sim = tiny_sim().await;
     let dir = TempDir::new("cli-sync");
-    let config = write_config(dir.path(), &sim);
+    let config = ConfigFile::for_sim(&sim).fast().with_boards().write(dir.path());
     let data = dir.path().join("data");
     let truth = sim.issue_ids_and_updated().len() as u64;
 
@@ -105,10 +67,11 @@ async fn sync_command_reports_json_and_draws_nothing_into_a_pipe() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sync_exits_non_zero_with_the_reason() {
-    let binary = tokio::task::spawn_blocking(binary).await.unwrap();
+    let binary = tokio::task::spawn_blocking(claudedirector).await.unwrap();
+    // Owned, not shared: the site is shut down below.
     let sim = start_sim(sim_options(Preset::Tiny)).await.unwrap();
     let dir = TempDir::new("cli-sync-fail");
-    let config = write_config(dir.path(), &sim);
+    let config = ConfigFile::for_sim(&sim).fast().with_boards().write(dir.path());
     let data = dir.path().join("data");
     // JIRA is gone before the run starts.
     sim.shutdown().await;

@@ -12,3 +12,4 @@ mod notify;
 mod golden;
 mod cli;
 mod sessions;
+mod tokens;

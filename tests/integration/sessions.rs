@@ -3,100 +3,21 @@
 //! good; per-user API tokens made by `claudedirector token` open the API
 //! until revoked, and appear in no response, log line or listing.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::process::Output;
 
-use director_proxy::auth::Access;
-use director_proxy::clock::Clock;
-use director_proxy::config::{Config, Credentials, Secret};
-use director_proxy::StartOptions;
+use director_proxy::config::Config;
+use director_tests::setup::{
+    self, capture_logs, claudedirector, claudedirector_command, client, store_file_holds,
+    ConfigFile, SignedIn, SignedInOptions,
+};
 use director_tests::TempDir;
 use reqwest::header;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// Builds `claudedirector` (a no-op when it is current) and returns its path.
-fn binary() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(["build", "--quiet", "-p", "director-proxy", "--bin", "claudedirector"])
-        .current_dir(root)
-        .status()
-        .expect("running cargo build");
-    assert!(status.success(), "cargo build -p director-proxy failed");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    target.join("debug").join("claudedirector")
-}
-
-/// A config file naming the simulated site and two users, ann and bob.
-fn write_config(dir: &Path, sim: &director_sim::Sim) -> PathBuf {
-    let hash = director_proxy::auth::hash_password(PASSWORD).unwrap();
-    let mut text = format!(
-        "[jira]\nurl = \"{}\"\nflavor = \"cloud\"\nauth = \"basic\"\n\n\
-         [[auth.user]]\nname = \"ann\"\npassword_hash = \"{hash}\"\n\n\
-         [[auth.user]]\nname = \"bob\"\npassword_hash = \"{hash}\"\n",
-        sim.base_url()
-    );
-    for team in sim.teams() {
-        text.push_str(&format!(
-            "\n[[team]]\nname = \"{}\"\njql = \"project = {}\"\n",
-            team.name, team.project_key
-        ));
-    }
-    let path = dir.join("claudedirector.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-/// A running proxy; dropping `stop` (or sending true) shuts it down.
-struct Running {
-    url: String,
-    stop: tokio::sync::watch::Sender<bool>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    engine: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    /// Stops serving and waits until the server has let go of its state.
-    async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.server.await;
-        self.engine.abort();
-        let _ = self.engine.await;
-    }
-}
-
-async fn start(config: &Path, data: &Path) -> Running {
-    let config = Config::load(config).unwrap();
-    let options = StartOptions {
-        data_dir: data.to_owned(),
-        credentials: Credentials::Basic {
-            email: "demo@example.com".into(),
-            token: Secret::new("demo-token"),
-        },
-        clock: Clock::system(),
-        dist: None,
-        access: Access::SignIn,
-        webhook_secret: None,
-    };
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let (state, engine) =
-        director_proxy::start(config, options, director_proxy::wait_for(stop_rx.clone())).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(director_proxy::serve_state(
-        state,
-        listener,
-        director_proxy::wait_for(stop_rx),
-    ));
-    Running { url, stop, server, engine }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+async fn start(config: &Path, data: &Path) -> SignedIn {
+    setup::start_signed_in(Config::load(config).unwrap(), data, SignedInOptions::default()).await
 }
 
 async fn get(url: &str, auth: (&'static str, &str)) -> (u16, String) {
@@ -106,36 +27,20 @@ async fn get(url: &str, auth: (&'static str, &str)) -> (u16, String) {
     (status, format!("{:?} {}", response.headers().clone(), response.text().await.unwrap()))
 }
 
-fn file_holds(data: &Path, needle: &str) -> bool {
-    ["claudedirector.sqlite3", "claudedirector.sqlite3-wal"].iter().any(|name| {
-        std::fs::read(data.join(name))
-            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_survives_a_restart_and_signing_out_ends_it() {
-    let sim = Arc::new(
-        director_tests::start_sim(director_tests::sim_options(director_sim::Preset::Tiny))
-            .await
-            .unwrap(),
-    );
+    let sim = setup::tiny_sim().await;
     let dir = TempDir::new("sessions");
-    let config = write_config(dir.path(), &sim);
+    let config = ConfigFile::for_sim(&sim).users(&["ann", "bob"], PASSWORD).write(dir.path());
     let data = dir.path().join("data");
 
     let first = start(&config, &data).await;
-    let form = [("user", "ann"), ("password", PASSWORD)];
-    let response =
-        client().post(format!("{}/auth/login", first.url)).form(&form).send().await.unwrap();
-    assert_eq!(response.status(), 303);
-    let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
-    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let cookie = setup::sign_in(&first.url, "ann", PASSWORD).await;
     let session_id = cookie.split_once('=').unwrap().1.to_owned();
     assert_eq!(session_id.len(), 64);
     assert_eq!(get(&first.url, ("cookie", &cookie)).await.0, 200);
     first.stop().await;
-    assert!(!file_holds(&data, &session_id), "only a digest of the session id is stored");
+    assert!(!store_file_holds(&data, &session_id), "only a digest of the session id is stored");
 
     let second = start(&config, &data).await;
     assert_eq!(get(&second.url, ("cookie", &cookie)).await.0, 200, "the restart kept the session");
@@ -170,35 +75,8 @@ async fn a_session_survives_a_restart_and_signing_out_ends_it() {
     third.stop().await;
 }
 
-/// Log lines written while the test runs (this thread's subscriber).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
-
 fn token_command(binary: &Path, config: &Path, data: &Path, args: &[&str]) -> Output {
-    Command::new(binary)
-        .arg("token")
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .arg("--data")
-        .arg(data)
+    claudedirector_command(binary, "token", args, config, data)
         .env("RUST_LOG", "debug")
         .output()
         .expect("running claudedirector token")
@@ -206,21 +84,11 @@ fn token_command(binary: &Path, config: &Path, data: &Path, args: &[&str]) -> Ou
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_users_token_opens_the_api_until_revoked_and_never_leaks() {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let binary = binary();
-    let sim = Arc::new(
-        director_tests::start_sim(director_tests::sim_options(director_sim::Preset::Tiny))
-            .await
-            .unwrap(),
-    );
+    let (logs, _guard) = capture_logs();
+    let binary = claudedirector();
+    let sim = setup::tiny_sim().await;
     let dir = TempDir::new("tokens");
-    let config = write_config(dir.path(), &sim);
+    let config = ConfigFile::for_sim(&sim).users(&["ann", "bob"], PASSWORD).write(dir.path());
     let data = dir.path().join("data");
     let proxy = start(&config, &data).await;
     let mut seen = String::new();
@@ -282,10 +150,10 @@ async fn a_users_token_opens_the_api_until_revoked_and_never_leaks() {
     seen.push_str(&String::from_utf8_lossy(&listed.stdout));
     proxy.stop().await;
 
-    let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logged = logs.text();
     for secret in [&token, &bobs] {
         assert!(!seen.contains(secret.as_str()), "a response or listing carries a token");
         assert!(!logged.contains(secret.as_str()), "the log carries a token");
-        assert!(!file_holds(&data, secret), "the store holds a token, not its digest");
+        assert!(!store_file_holds(&data, secret), "the store holds a token, not its digest");
     }
 }

@@ -7,14 +7,12 @@ use std::sync::Arc;
 use director_proxy::config::Flavor;
 use director_proxy::store::Purpose;
 use director_sim::{Preset, SimOptions};
-use director_tests::{
-    assert_store_matches_sim, config_for, sim_options, start_proxy, start_sim, store_differences,
-};
+use director_tests::setup::{site_and_proxy, tiny_cloud, tiny_sim};
+use director_tests::{assert_store_matches_sim, config_for, sim_options, store_differences};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initial_and_incremental_sync_equal_the_site() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     let first = proxy.sync(false).await;
     assert!(first.ok, "{first:?}");
     assert!(first.changed > 100, "{first:?}");
@@ -48,8 +46,7 @@ async fn initial_and_incremental_sync_equal_the_site() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletions_are_found_by_the_full_reconcile() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     assert!(proxy.sync(false).await.ok);
     let victims: Vec<String> =
         sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(3).take(2).collect();
@@ -70,10 +67,10 @@ async fn deletions_are_found_by_the_full_reconcile() {
 
 async fn sync_in_time_zone(zone: &str) {
     let options = SimOptions { user_time_zone: zone.into(), ..sim_options(Preset::Tiny) };
-    let sim = Arc::new(start_sim(options).await.unwrap());
-    let mut config = config_for(&sim, Flavor::Cloud);
-    config.org.time_zone = zone.parse().unwrap();
-    let proxy = start_proxy(&sim, config).await.unwrap();
+    let (sim, proxy) = site_and_proxy(options, Flavor::Cloud, |config| {
+        config.org.time_zone = zone.parse().unwrap();
+    })
+    .await;
     assert!(proxy.sync(false).await.ok);
     let keys: Vec<String> =
         sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).take(3).collect();
@@ -100,10 +97,8 @@ async fn incremental_sync_works_ten_hours_behind_utc() {
 async fn data_center_paging_and_bearer_auth() {
     let options =
         SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
-    let sim = Arc::new(start_sim(options).await.unwrap());
-    let mut config = config_for(&sim, Flavor::Datacenter);
-    config.jira.page_size = 40;
-    let proxy = start_proxy(&sim, config).await.unwrap();
+    let (sim, proxy) =
+        site_and_proxy(options, Flavor::Datacenter, |config| config.jira.page_size = 40).await;
     let report = proxy.sync(false).await;
     assert!(report.ok, "{report:?}");
     assert_store_matches_sim(&proxy.state, &sim);
@@ -130,8 +125,7 @@ fn churn_first_issue(sim: &director_sim::Sim, times: usize) -> (String, String) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changelogs_past_the_embedded_cap_are_completed_by_bulk_fetch() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     assert!(proxy.sync(false).await.ok);
     // The enhanced search embeds the 40 newest histories; this issue gets more than that.
     let (id, key) = churn_first_issue(&sim, 60);
@@ -153,8 +147,7 @@ async fn changelogs_past_the_embedded_cap_are_completed_by_bulk_fetch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_bulk_fetch_changelogs_are_paged_per_issue() {
     use director_sim::{Fault, FaultRule, Matcher};
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     assert!(proxy.sync(false).await.ok);
     // More than one page of the per-issue changelog (100 a page).
     let (id, key) = churn_first_issue(&sim, 130);
@@ -182,8 +175,7 @@ async fn without_bulk_fetch_changelogs_are_paged_per_issue() {
 async fn data_center_changelogs_past_what_search_embeds_are_completed() {
     let options =
         SimOptions { flavor: director_sim::Flavor::DataCenter, ..sim_options(Preset::Tiny) };
-    let sim = Arc::new(start_sim(options).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Datacenter)).await.unwrap();
+    let (sim, proxy) = site_and_proxy(options, Flavor::Datacenter, |_| {}).await;
     assert!(proxy.sync(false).await.ok);
     // Data Center's search embeds the 100 newest histories; this issue gets more.
     let (id, key) = churn_first_issue(&sim, 130);
@@ -207,7 +199,7 @@ async fn data_center_changelogs_past_what_search_embeds_are_completed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_team_jql_refreshes_that_team_in_full() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let sim = tiny_sim().await;
     let teams = sim.teams();
     let config = config_for(&sim, Flavor::Cloud);
     let data = Arc::new(director_tests::TempDir::new("jql-change"));
@@ -247,10 +239,10 @@ async fn a_changed_team_jql_refreshes_that_team_in_full() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wide_windows_are_read_ids_first() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let mut config = config_for(&sim, Flavor::Cloud);
-    config.sync.ids_first_after = std::time::Duration::ZERO;
-    let proxy = start_proxy(&sim, config).await.unwrap();
+    let (sim, proxy) = site_and_proxy(sim_options(Preset::Tiny), Flavor::Cloud, |config| {
+        config.sync.ids_first_after = std::time::Duration::ZERO;
+    })
+    .await;
     assert!(proxy.sync(false).await.ok);
     let keys: Vec<String> =
         sim.issue_ids_and_updated().into_iter().map(|(_, key, _)| key).skip(7).take(3).collect();
@@ -270,9 +262,8 @@ async fn wide_windows_are_read_ids_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sprint_reports_are_read_where_the_site_has_them() {
     use director_sim::{Fault, FaultRule, Matcher};
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
+    let (sim, proxy) = tiny_cloud().await;
     let teams = sim.teams();
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
     // The first board's report is missing (404, as on sites without it); the others are there.
     sim.faults()
         .push(FaultRule::new(Matcher::path("/rest/greenhopper"), Fault::ServerError(404)).times(1));
@@ -309,8 +300,7 @@ async fn sprint_reports_are_read_where_the_site_has_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shared_delta_answer_states_the_latest_data_age() {
-    let sim = Arc::new(start_sim(sim_options(Preset::Tiny)).await.unwrap());
-    let proxy = start_proxy(&sim, config_for(&sim, Flavor::Cloud)).await.unwrap();
+    let (sim, proxy) = tiny_cloud().await;
     assert!(proxy.sync(false).await.ok);
     let http = reqwest::Client::new();
     let get = |url: String| {

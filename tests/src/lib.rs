@@ -21,6 +21,7 @@ use director_proxy::StartOptions;
 use director_sim::{Preset, Sim, SimOptions};
 
 pub mod realtime;
+pub mod setup;
 
 /// A temporary folder removed on drop.
 #[derive(Debug)]
