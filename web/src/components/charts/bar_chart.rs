@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
+use super::axis::YAxis;
 use super::geometry::{self, Margins};
-use super::scale::{self, LinearScale};
+use super::scale;
 
 /// One bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,10 +35,9 @@ pub fn BarChart(
         bars.with(|bars| {
             let values: Vec<f64> = bars.iter().map(|bar| bar.value).collect();
             let max = values.iter().copied().fold(0.0_f64, f64::max);
-            let ticks = scale::nice_ticks(0.0, max.max(1.0), 4);
-            let y_max = ticks.last().copied().unwrap_or(1.0);
-            let rects = geometry::bars(&values, width, height, Margins::AXES, 2.0, y_max);
-            (bars.clone(), rects, ticks, y_max)
+            let axis = YAxis::new(max, height, Margins::AXES, 4);
+            let rects = geometry::bars(&values, width, height, Margins::AXES, 2.0, axis.top());
+            (bars.clone(), rects, axis)
         })
     };
     view! {
@@ -50,29 +50,9 @@ pub fn BarChart(
         >
             <title>{title.clone()}</title>
             {move || {
-                let (bars, rects, ticks, y_max) = layout();
-                let y = LinearScale::new((0.0, y_max), (height - Margins::AXES.bottom, Margins::AXES.top));
+                let (bars, rects, axis) = layout();
                 let label_every = (bars.len() / 6).max(1);
-                let tick_marks = ticks
-                    .into_iter()
-                    .map(|tick| {
-                        let ty = y.map(tick);
-                        view! {
-                            <g class="tick">
-                                <line
-                                    x1=Margins::AXES.left
-                                    x2=width - Margins::AXES.right
-                                    y1=ty
-                                    y2=ty
-                                    stroke="#ddd"
-                                ></line>
-                                <text x=Margins::AXES.left - 4.0 y=ty + 4.0 text-anchor="end">
-                                    {scale::tick_label(tick)}
-                                </text>
-                            </g>
-                        }
-                    })
-                    .collect_view();
+                let tick_marks = axis.markup(Margins::AXES.left, width - Margins::AXES.right, scale::tick_label);
                 let bar_marks = bars
                     .into_iter()
                     .zip(rects)
@@ -106,7 +86,7 @@ pub fn BarChart(
                         }
                     })
                     .collect_view();
-                view! { {tick_marks} {bar_marks} }
+                view! { <g inner_html=tick_marks></g> {bar_marks} }
             }}
         </svg>
     }

@@ -2,6 +2,7 @@
 //! the pure `scale` and `geometry` modules, tested natively; the components
 //! only lay out what those return.
 
+pub mod axis;
 pub mod burnup;
 pub mod export;
 pub mod geometry;

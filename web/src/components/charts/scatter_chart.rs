@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use super::axis::YAxis;
 use super::geometry::{self, Margins};
-use super::scale::{self, LinearScale};
+use super::scale::tick_label;
 
 /// One point; `label` shows on hover or tap.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,30 +54,18 @@ pub fn ScatterChart(
         .iter()
         .map(|point| point.y)
         .chain(lines.iter().map(|line| line.y))
-        .fold(1.0_f64, f64::max);
-    let ticks = scale::nice_ticks(0.0, y_max, 4);
-    let y_top = ticks.last().copied().unwrap_or(y_max);
-    let y = LinearScale::new((0.0, y_top), (height - margins.bottom, margins.top));
+        .fold(0.0_f64, f64::max);
+    let axis = YAxis::new(y_max, height, margins, 4);
+    let y = axis.scale;
     let positions = geometry::scatter(
         &points.iter().map(|point| (point.x, point.y)).collect::<Vec<_>>(),
         x_domain,
-        (0.0, y_top),
+        (0.0, axis.top()),
         width,
         height,
         margins,
     );
-    let tick_marks = ticks
-        .into_iter()
-        .map(|tick| {
-            let ty = y.map(tick);
-            view! {
-                <g class="tick">
-                    <line x1=margins.left x2=width - margins.right y1=ty y2=ty stroke="#eee"></line>
-                    <text x=margins.left - 4.0 y=ty + 4.0 text-anchor="end">{scale::tick_label(tick)}</text>
-                </g>
-            }
-        })
-        .collect_view();
+    let tick_marks = axis.markup(margins.left, width - margins.right, tick_label);
     let line_marks = lines
         .into_iter()
         .enumerate()
@@ -113,7 +102,7 @@ pub fn ScatterChart(
     view! {
         <svg class="chart" viewBox=format!("0 0 {width} {height}") role="img" aria-label=aria_label>
             <title>{title}</title>
-            {tick_marks}
+            <g inner_html=tick_marks></g>
             {line_marks}
             {dots}
             <text x=(margins.left + width - margins.right) / 2.0 y=height - 6.0 text-anchor="middle">

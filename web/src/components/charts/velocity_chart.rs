@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
+use super::axis::YAxis;
 use super::geometry::{self, Margins};
-use super::scale::{self, LinearScale};
+use super::scale::tick_label;
 
 /// One sprint's commitment and delivery.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,23 +35,11 @@ pub fn VelocityChart(
     let margins = Margins::AXES;
     let committed: Vec<f64> = sprints.iter().map(|sprint| sprint.committed).collect();
     let completed: Vec<f64> = sprints.iter().map(|sprint| sprint.completed).collect();
-    let max = committed.iter().chain(&completed).copied().fold(1.0_f64, f64::max);
-    let ticks = scale::nice_ticks(0.0, max, 4);
-    let y_top = ticks.last().copied().unwrap_or(max);
-    let y = LinearScale::new((0.0, y_top), (height - margins.bottom, margins.top));
-    let rects = geometry::grouped_bars(&[committed, completed], width, height, margins, 6.0, y_top);
-    let tick_marks = ticks
-        .into_iter()
-        .map(|tick| {
-            let ty = y.map(tick);
-            view! {
-                <g class="tick">
-                    <line x1=margins.left x2=width - margins.right y1=ty y2=ty stroke="#eee"></line>
-                    <text x=margins.left - 4.0 y=ty + 4.0 text-anchor="end">{scale::tick_label(tick)}</text>
-                </g>
-            }
-        })
-        .collect_view();
+    let max = committed.iter().chain(&completed).copied().fold(0.0_f64, f64::max);
+    let axis = YAxis::new(max, height, margins, 4);
+    let rects =
+        geometry::grouped_bars(&[committed, completed], width, height, margins, 6.0, axis.top());
+    let tick_marks = axis.markup(margins.left, width - margins.right, tick_label);
     let label_every = (sprints.len() / 4).max(1);
     let bars = rects
         .into_iter()
@@ -76,7 +65,7 @@ pub fn VelocityChart(
         <figure class="cfd">
             <svg class="chart" viewBox=format!("0 0 {width} {height}") role="img" aria-label=aria_label>
                 <title>{title}</title>
-                {tick_marks}
+                <g inner_html=tick_marks></g>
                 {bars}
             </svg>
             <ul class="legend">
