@@ -39,6 +39,10 @@ pub(crate) async fn the_team_burn_up_draws_a_forecast_cone(ctx: &Ctx) -> anyhow:
         ensure!(cone.ends_with('Z') && cone.matches('L').count() >= 3, "cone outline {cone:?}");
         let odds = page::texts(ctx, &testid("sprint-odds")).await?.join(" ");
         ensure!(odds.contains("likely to finish"), "sprint odds read {odds:?}");
+        // The demo's stories carry estimates, so the burn-up is in points.
+        let unit = attr(ctx, &testid("burnup"), "data-unit").await?;
+        ensure!(unit == "points", "the burn-up counts {unit:?}, not points");
+        ensure!(odds.contains(" points done ("), "sprint odds read {odds:?}");
         page::check_no_horizontal_scroll(ctx, &format!("/team/Alpha at {width}×{height}")).await?;
         page::screenshot(ctx, &format!("team-burnup-{width}x{height}")).await?;
     }

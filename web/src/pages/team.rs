@@ -16,7 +16,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::charts::bar_chart::{Bar, BarChart};
 use crate::components::charts::burnup::view::BurnupChart;
-use crate::components::charts::burnup::{self, SprintSeries};
+use crate::components::charts::burnup::{self, SprintSeries, Unit};
 use crate::components::charts::cfd_chart::CfdChart;
 use crate::components::charts::export::Exportable;
 use crate::components::charts::scatter_chart::{Point, RefLine, ScatterChart};
@@ -71,7 +71,7 @@ struct FlowCharts {
 struct CurrentSprint {
     name: String,
     series: SprintSeries,
-    cone: Vec<Percentiles<u32>>,
+    cone: Vec<Percentiles<f64>>,
     /// Chance of finishing what is left by the sprint's end (0–1), when the
     /// team finished anything lately.
     odds: Option<f64>,
@@ -121,29 +121,15 @@ pub fn TeamPage() -> impl IntoView {
                 {match current_sprint {
                     None => view! { <p class="empty">"No sprint is running on this team's board."</p> }.into_any(),
                     Some(current) => {
-                        let odds = match current.odds {
-                            Some(odds) => format!(
-                                "{}: {} of {} items done, {} days left; {:.0}% likely to finish the rest in time.",
-                                current.name,
-                                current.series.done.last().copied().unwrap_or(0),
-                                current.series.scope.last().copied().unwrap_or(0),
-                                current.series.days_left(),
-                                odds * 100.0,
-                            ),
-                            None => format!(
-                                "{}: {} of {} items done; no finished work lately to forecast from.",
-                                current.name,
-                                current.series.done.last().copied().unwrap_or(0),
-                                current.series.scope.last().copied().unwrap_or(0),
-                            ),
-                        };
+                        let odds = current.series.sentence(&current.name, current.odds);
+                        let noun = current.series.unit.noun();
                         view! {
                             <p data-testid="sprint-odds">{odds}</p>
                             <Exportable name="burn-up">
                                 <BurnupChart
                                     series=current.series
                                     cone=current.cone
-                                    title=format!("Burn-up of {}: scope and items done per day, with the forecast to the sprint's end", current.name)
+                                    title=format!("Burn-up of {}: scope and {noun} done per day, with the forecast to the sprint's end", current.name)
                                 />
                             </Exportable>
                         }
@@ -499,15 +485,23 @@ fn current_sprint(
     let daily: Vec<u32> =
         flow::daily_throughput_from_flows(flows, range).into_iter().map(|(_, n)| n).collect();
     let throughput = Throughput::new(daily).ok();
-    let days_left = series.days_left();
-    let done_now = series.done.last().copied().unwrap_or(0);
-    let cone = throughput
+    // The cone forecasts in the burn-up's unit: points from the points the
+    // team finished per day, else items.
+    let cone_throughput = match series.unit {
+        Unit::Points => {
+            let completed: Vec<Option<NaiveDate>> =
+                flows.iter().map(|flow| flow.completed).collect();
+            Throughput::new(burnup::daily_points(issues, &completed, sample_start, sample_end)).ok()
+        }
+        Unit::Items => throughput.clone(),
+    };
+    let cone = cone_throughput
         .as_ref()
-        .map(|daily| burnup::forecast_cone(daily, done_now, today, days_left))
+        .map(|daily| burnup::forecast_cone(daily, series.done_now(), today, series.days_left()))
         .unwrap_or_default();
     let odds_days_left = sprint.end.map_or(0, |end| sprint_days_left(today, end.date_naive()));
-    let odds = throughput
-        .as_ref()
-        .map(|daily| sprint_completion_probability(daily, series.remaining(), odds_days_left));
+    let odds = throughput.as_ref().map(|daily| {
+        sprint_completion_probability(daily, series.remaining_items(), odds_days_left)
+    });
     Some(CurrentSprint { name: sprint.name.clone(), series, cone, odds })
 }
