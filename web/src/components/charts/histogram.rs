@@ -9,6 +9,7 @@
 
 use chrono::NaiveDate;
 
+use super::axis::YAxis;
 use super::geometry::{Margins, Rect};
 use super::scale::{self, LinearScale};
 
@@ -62,10 +63,8 @@ pub struct HistogramLayout {
     pub buckets: usize,
     /// Horizontal scale in days (a bucket spans `[first, first + step)`).
     pub x: LinearScale,
-    /// Vertical scale in share of futures.
-    pub y: LinearScale,
-    /// Round share values for the y axis.
-    pub y_ticks: Vec<f64>,
+    /// Vertical axis in share of futures.
+    pub y: YAxis,
     /// Chart width.
     pub width: f64,
     /// Chart height.
@@ -106,8 +105,6 @@ impl HistogramLayout {
             .iter()
             .flat_map(|outcomes| bucket_shares(outcomes, min, step, buckets))
             .fold(0.0_f64, f64::max);
-        let y_ticks = scale::nice_ticks(0.0, if tallest > 0.0 { tallest } else { 1.0 }, 4);
-        let y_top = y_ticks.last().copied().unwrap_or(1.0);
         let end = min + step * buckets as u32;
         Some(HistogramLayout {
             first_day: min,
@@ -117,8 +114,7 @@ impl HistogramLayout {
                 (f64::from(min), f64::from(end)),
                 (margins.left, width - margins.right),
             ),
-            y: LinearScale::new((0.0, y_top), (height - margins.bottom, margins.top)),
-            y_ticks,
+            y: YAxis::new(tallest, height, margins, 4),
             width,
             height,
             margins,
@@ -137,7 +133,7 @@ impl HistogramLayout {
                 let left = self.x.map(f64::from(first_day));
                 let right = self.x.map(f64::from(first_day + self.step));
                 let inset = (gap / 2.0).min((right - left) / 4.0);
-                let top = self.y.map(share);
+                let top = self.y.scale.map(share);
                 HistBar {
                     rect: Rect {
                         x: left + inset,
@@ -161,7 +157,7 @@ impl HistogramLayout {
         for (idx, share) in shares.iter().enumerate() {
             let left = self.x.map(f64::from(self.first_day + idx as u32 * self.step));
             let right = self.x.map(f64::from(self.first_day + (idx as u32 + 1) * self.step));
-            let top = self.y.map(*share);
+            let top = self.y.scale.map(*share);
             points.push((left, top));
             points.push((right, top));
         }
@@ -248,19 +244,9 @@ pub fn histogram_markup(
         })
     };
     let mut out = String::with_capacity(8 * 1024);
-    for tick in &layout.y_ticks {
-        let y = layout.y.map(*tick);
-        let _ = write!(
-            out,
-            "<g class=\"tick\"><line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#eee\"></line>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}%</text></g>",
-            margins.left,
-            width - margins.right,
-            margins.left - 4.0,
-            y + 4.0,
-            scale::tick_label(tick * 100.0)
-        );
-    }
+    out.push_str(&layout.y.markup(margins.left, width - margins.right, |tick| {
+        format!("{}%", scale::tick_label(tick * 100.0))
+    }));
     for bar in layout.bars(&data.outcomes, 2.0) {
         let days = if bar.first_day == bar.last_day {
             format!("day {}", bar.first_day)
@@ -358,11 +344,50 @@ pub fn day_at(outcomes: &[(u32, f64)], level: f64) -> Option<u32> {
     sorted.last().map(|(day, _)| *day)
 }
 
+/// Narrowest and widest drawing, in CSS pixels.
+const WIDTH_RANGE: (f64, f64) = (240.0, 1200.0);
+/// Width before the frame is measured (or while it is hidden).
+const UNMEASURED_WIDTH: f64 = 560.0;
+
+/// The drawing width for a frame `measured` CSS pixels wide: its whole
+/// width, so one unit of the drawing is one pixel on screen, within
+/// [`WIDTH_RANGE`]; a frame not laid out yet (0) gets a laptop's width.
+pub fn drawing_width(measured: f64) -> f64 {
+    if !measured.is_finite() || measured <= 0.0 {
+        return UNMEASURED_WIDTH;
+    }
+    measured.floor().clamp(WIDTH_RANGE.0, WIDTH_RANGE.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const M: Margins = Margins { top: 10.0, right: 10.0, bottom: 20.0, left: 30.0 };
+
+    #[test]
+    fn the_drawing_takes_the_width_of_its_frame() {
+        assert_eq!(drawing_width(343.0), 343.0);
+        assert_eq!(drawing_width(900.6), 900.0);
+        // Hidden or not laid out yet: a laptop's width until measured.
+        assert_eq!(drawing_width(0.0), 560.0);
+        assert_eq!(drawing_width(f64::NAN), 560.0);
+        // A sliver still holds the axis labels; a wall screen stays legible.
+        assert_eq!(drawing_width(120.0), 240.0);
+        assert_eq!(drawing_width(3000.0), 1200.0);
+    }
+
+    #[test]
+    fn a_narrow_and_a_wide_drawing_span_their_whole_width() {
+        let outcomes: Vec<(u32, f64)> = (10..=30).map(|day| (day, 1.0 / 21.0)).collect();
+        for width in [343.0, 1100.0] {
+            let layout = HistogramLayout::new(&[&outcomes], 40, width, 220.0, M).unwrap();
+            let bars = layout.bars(&outcomes, 0.0);
+            assert!((bars[0].rect.x - M.left).abs() < 1e-9);
+            let last = bars[bars.len() - 1].rect;
+            assert!((last.x + last.width - (width - M.right)).abs() < 1e-9, "width {width}");
+        }
+    }
 
     #[test]
     fn all_done_is_never_earlier_than_any_part() {
@@ -401,7 +426,7 @@ mod tests {
         assert!((bars[0].rect.x - 30.0).abs() < 1e-9);
         assert!((bars[2].rect.x + bars[2].rect.width - 320.0).abs() < 1e-9);
         // The tallest bars (0.4) reach the top tick (0.4); the other half way.
-        assert_eq!(layout.y_ticks.last().copied(), Some(0.4));
+        assert_eq!(layout.y.top(), 0.4);
         assert!((bars[1].rect.y - 10.0).abs() < 1e-9);
         assert!((bars[0].rect.height - 50.0).abs() < 1e-9);
     }
@@ -510,14 +535,15 @@ pub mod view {
 
     use super::super::export::escape;
     use super::super::geometry::Margins;
-    use super::{histogram_markup, HistogramData};
+    use super::{drawing_width, histogram_markup, HistogramData};
 
     /// Bars at most: one per day up to this many days, wider buckets beyond.
     const MAX_BARS: usize = 40;
-    /// Windows narrower than this get the narrow drawing.
-    const PHONE_WIDTH: f64 = 600.0;
 
-    /// The histogram; `data` may change on every slider step.
+    /// The histogram; `data` may change on every slider step. It is drawn at
+    /// the width its frame has on the page, measured when it appears and on
+    /// every window resize, so its text keeps its size from a phone to a
+    /// projector.
     #[component]
     pub fn Histogram(
         /// What to draw.
@@ -526,36 +552,47 @@ pub mod view {
         /// Accessible title.
         #[prop(into)]
         title: String,
-        /// Width of the drawing (it scales down with the page); by default
-        /// narrower on a phone, so its text stays legible there.
-        #[prop(optional)]
-        width: Option<f64>,
         /// Height of the drawing.
         #[prop(default = 220.0)]
         height: f64,
     ) -> impl IntoView {
-        let phone = web_sys::window()
-            .and_then(|window| window.inner_width().ok())
-            .and_then(|width| width.as_f64())
-            .is_some_and(|width| width < PHONE_WIDTH);
-        let width = width.unwrap_or(if phone { 360.0 } else { 560.0 });
+        let frame = NodeRef::<leptos::html::Div>::new();
+        let width = RwSignal::new(drawing_width(0.0));
+        let measure = move || {
+            if let Some(frame) = frame.get_untracked() {
+                let measured = drawing_width(f64::from(frame.client_width()));
+                if measured != width.get_untracked() {
+                    width.set(measured);
+                }
+            }
+        };
+        Effect::new(move |_| {
+            if frame.get().is_some() {
+                measure();
+            }
+        });
+        let listener = window_event_listener(leptos::ev::resize, move |_| measure());
+        on_cleanup(move || listener.remove());
         let margins = Margins { top: 30.0, right: 12.0, bottom: 22.0, left: 36.0 };
         let heading = format!("<title>{}</title>", escape(&title));
         view! {
-            <svg
-                class="chart histogram"
-                viewBox=format!("0 0 {width} {height}")
-                role="img"
-                aria-label=title
-                data-testid="forecast-histogram"
-                inner_html=move || {
-                    data.with(|data| {
-                        let mut markup = heading.clone();
-                        markup.push_str(&histogram_markup(data, MAX_BARS, width, height, margins));
-                        markup
-                    })
-                }
-            ></svg>
+            <div class="histogram-frame" node_ref=frame>
+                <svg
+                    class="chart histogram"
+                    viewBox=move || format!("0 0 {} {height}", width.get())
+                    role="img"
+                    aria-label=title
+                    data-testid="forecast-histogram"
+                    inner_html=move || {
+                        let width = width.get();
+                        data.with(|data| {
+                            let mut markup = heading.clone();
+                            markup.push_str(&histogram_markup(data, MAX_BARS, width, height, margins));
+                            markup
+                        })
+                    }
+                ></svg>
+            </div>
         }
     }
 }
