@@ -94,19 +94,27 @@ pub fn SettingsPage() -> impl IntoView {
             Err(err) => fresh_for_error.set(Some(err.to_string())),
         }
     };
+    // Once signed out the page says so and offers the sign-in page, rather
+    // than leaving without a word.
+    let signed_out = RwSignal::new(false);
     let sign_out = move |_| {
         spawn_local(async move {
             match Client::default().sign_out().await {
-                Ok(()) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().set_href(api::SIGN_IN_PATH);
-                    }
-                }
+                Ok(()) => signed_out.set(true),
                 Err(err) => set_message.set(Some(format!("could not sign out: {err}"))),
             }
         });
     };
     let session_view = move || {
+        if signed_out.get() {
+            return Some(
+                view! {
+                    <p data-testid="sign-in-state">"Signed out: this browser's session has ended."</p>
+                    <a href=api::SIGN_IN_PATH rel="external" data-testid="sign-in-again">"Sign in again"</a>
+                }
+                    .into_any(),
+            );
+        }
         session.get().map(|res| match res {
             Ok(info) => {
                 let can_sign_out = info.can_sign_out;
@@ -203,6 +211,10 @@ fn describe_session(info: &SessionInfo) -> String {
     match (info.mode, info.user.as_deref()) {
         (SignInMode::Open, _) => {
             "No sign-in: this is a demo server reachable only from this computer.".to_owned()
+        }
+        // The proxy names a session opened with the shared token "token".
+        (SignInMode::Session, Some("token")) => {
+            "Signed in with the shared access token (session cookie).".to_owned()
         }
         (SignInMode::Session, Some(user)) => format!("Signed in as {user} (session cookie)."),
         (SignInMode::Session, None) => "Signed in (session cookie).".to_owned(),
