@@ -468,15 +468,17 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 /// (or, without it, `Sec-Fetch-Site`) must say the request came from us.
 fn same_origin(headers: &HeaderMap) -> bool {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let fetch_site = || headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // Our `Referrer-Policy: no-referrer` makes browsers send `Origin:
+        // null` on their own form posts and fetches; then only the browser's
+        // own word that the request is same-origin counts.
+        Some("null") => fetch_site() == Some("same-origin"),
         Some(origin) => {
             let origin_host = origin.split_once("://").map(|(_, rest)| rest);
             host.is_some() && origin_host == host
         }
-        None => headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|site| site == "same-origin" || site == "none"),
+        None => fetch_site().is_none_or(|site| site == "same-origin" || site == "none"),
     }
 }
 
@@ -734,5 +736,12 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(!same_origin(&headers));
+        // `Origin: null` (our no-referrer policy on a browser's own post).
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&headers));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_origin(&headers));
+        headers.remove("sec-fetch-site");
+        assert!(!same_origin(&headers), "a null origin needs the browser's same-origin word");
     }
 }
