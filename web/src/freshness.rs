@@ -137,7 +137,7 @@ pub fn describe_age(age: Duration) -> String {
 pub fn clock_time(at: DateTime<Utc>, offset_minutes: i32) -> String {
     let offset = FixedOffset::east_opt(offset_minutes * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
-    at.with_timezone(&offset).format("%H:%M").to_string()
+    crate::dates::hour_minute(&at.with_timezone(&offset))
 }
 
 /// The text of the "data as of" line.

@@ -10,6 +10,7 @@
 
 pub mod components;
 pub mod contrast;
+pub mod dates;
 pub mod error;
 pub mod freshness;
 pub mod route;

@@ -123,8 +123,15 @@ pub fn markdown(s: &ExecutiveSummary) -> String {
     for shipped in &s.shipped {
         let _ = writeln!(out, "- {}", shipped.sentence);
     }
-    let _ = writeln!(out, "\n_Numbers as of {}._", s.as_of.format("%Y-%m-%d %H:%M UTC"));
+    let _ = writeln!(out, "\n_Numbers as of {}._", as_of_utc(s.as_of));
     out
+}
+
+/// `at` as `2026-11-28 23:45 UTC`. Written out by hand: chrono's strftime
+/// formatter would otherwise ship in the dashboard's bundle for this one line.
+fn as_of_utc(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike as _;
+    format!("{} {:02}:{:02} UTC", at.date_naive(), at.hour(), at.minute())
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -235,7 +242,7 @@ pub fn html(s: &ExecutiveSummary) -> String {
     let _ = writeln!(
         out,
         "</ul><p class=\"meta\">Numbers as of {}.</p>\n</body></html>",
-        s.as_of.format("%Y-%m-%d %H:%M UTC")
+        as_of_utc(s.as_of)
     );
     out
 }

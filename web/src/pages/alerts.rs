@@ -107,7 +107,7 @@ pub fn AlertsPage() -> impl IntoView {
                                             "{} · {} · since {}",
                                             alert.team.as_ref().map(|team| team.0.clone()).unwrap_or_default(),
                                             issues.join(", "),
-                                            alert.since.unwrap_or(alert.first_seen).format("%d %b %H:%M"),
+                                            crate::dates::day_month_time(&alert.since.unwrap_or(alert.first_seen)),
                                         )}
                                     </span>
                                     {if alert.acknowledged {

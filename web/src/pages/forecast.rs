@@ -341,7 +341,7 @@ pub fn ForecastPage() -> impl IntoView {
                         type="date"
                         data-testid="whatif-target"
                         on:change=move |ev| {
-                            let target = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok();
+                            let target = event_target_value(&ev).parse::<NaiveDate>().ok();
                             scenario.update(|s| s.target = target);
                         }
                     />
@@ -429,7 +429,7 @@ pub fn ForecastPage() -> impl IntoView {
 }
 
 fn short_date(date: NaiveDate) -> String {
-    date.format("%d %b %Y").to_string()
+    crate::dates::day_month_year(date)
 }
 
 fn render_epics(forecast: EpicsForecast) -> impl IntoView {

@@ -325,7 +325,7 @@ pub fn layout(
             },
         )
     };
-    let label = |day: NaiveDate| day.format("%d %b").to_string();
+    let label = crate::dates::day_month;
     let mut x_labels = vec![(x.map(0.0), label(series.start))];
     if observed > 0 && (observed as u32) < length {
         if let Some(today) = series.start.checked_add_days(Days::new(observed as u64 - 1)) {

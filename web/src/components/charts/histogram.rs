@@ -239,9 +239,8 @@ pub fn histogram_markup(
         );
     };
     let date_of = |day: u32| {
-        data.start.map(|start| {
-            director_core::forecast::finish_date(start, day).format("%d %b").to_string()
-        })
+        data.start
+            .map(|start| crate::dates::day_month(director_core::forecast::finish_date(start, day)))
     };
     let mut out = String::with_capacity(8 * 1024);
     out.push_str(&layout.y.markup(margins.left, width - margins.right, |tick| {
