@@ -189,7 +189,7 @@ pub fn ForecastPage() -> impl IntoView {
                     days if days > 0 => format!(" (+{days} d)"),
                     days => format!(" ({days} d)"),
                 };
-                format!("{}{delta}", date.format("%a %d %b %Y"))
+                format!("{}{delta}", crate::dates::weekday_day_month_year(date))
             })
         }
     };
@@ -414,7 +414,7 @@ pub fn ForecastPage() -> impl IntoView {
                                         {choice.summary.clone()}
                                         <span class="detail">
                                             {format!("{team} · {} open", choice.open)}
-                                            {choice.due.map(|due| format!(" · due {}", due.format("%d %b %Y")))}
+                                            {choice.due.map(|due| format!(" · due {}", crate::dates::day_month_year(due)))}
                                         </span>
                                     </span>
                                 </label>

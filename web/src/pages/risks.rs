@@ -171,7 +171,8 @@ fn drawings(
 }
 
 fn chain_label(chain: &Chain) -> String {
-    let due = chain.due.map(|due| format!(" due {}", due.format("%d %b"))).unwrap_or_default();
+    let due =
+        chain.due.map(|due| format!(" due {}", crate::dates::day_month(due))).unwrap_or_default();
     let odds = chain.odds.map(|odds| format!(", {:.0}% likely", odds * 100.0)).unwrap_or_default();
     format!("{}{due}{odds}", chain.epic)
 }
@@ -286,7 +287,7 @@ fn graph_parts(
                         node.team.as_ref().map(|team| format!(", team {team}")).unwrap_or_default();
                     let due = node
                         .due
-                        .map(|due| format!(", due {}", due.format("%d %b %Y")))
+                        .map(|due| format!(", due {}", crate::dates::day_month_year(due)))
                         .unwrap_or_default();
                     (
                         vec![key.to_owned(), graph::truncate(summary, 20)],
