@@ -8,7 +8,9 @@
 //! `target/e2e-artifacts/`. The last line reads `N passed, N failed`.
 
 mod flows;
+mod flows_charts;
 mod flows_forecast;
+mod flows_session;
 mod flows_team;
 mod harness;
 mod page;
@@ -139,6 +141,15 @@ async fn run(browser: &harness::Browser) -> anyhow::Result<(usize, usize)> {
         }),
         ("every_load_of_10k_cached_issues_renders_within_500ms", |ctx| {
             Box::pin(flows_team::every_load_of_10k_cached_issues_renders_within_500ms(ctx))
+        }),
+        ("the_histogram_follows_its_frame_from_phone_to_projector", |ctx| {
+            Box::pin(flows_charts::the_histogram_follows_its_frame_from_phone_to_projector(ctx))
+        }),
+        ("graph_arrows_run_around_the_boxes", |ctx| {
+            Box::pin(flows_charts::graph_arrows_run_around_the_boxes(ctx))
+        }),
+        ("sign_out_ends_the_session_for_the_api", |ctx| {
+            Box::pin(flows_session::sign_out_ends_the_session_for_the_api(ctx))
         }),
     ];
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
