@@ -9,6 +9,12 @@
 //! recomputes risk and alerts inside), the median and worst of their sum, and
 //! the median and worst of `summary::weekly_report`, which computes all three
 //! from one index; in milliseconds. It only checks that both ways agree.
+//!
+//! With `BENCH_RISK_DUMP=FILE` set it also writes, once, the JSON of the
+//! weekly report, `team_status` and the three separate calls, so two builds
+//! can be compared byte for byte on the same export. With
+//! `BENCH_RISK_PROFILE=N` it only runs `weekly_report` N times and prints
+//! nothing, for a profiler (`perf record`).
 
 // A benchmark reads the wall clock by definition; core's library code never does.
 #![allow(clippy::disallowed_methods, clippy::print_stdout)]
@@ -50,6 +56,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let alert_options = AlertOptions::default();
     let summary_options = SummaryOptions::default();
 
+    if let Some(out) = std::env::var_os("BENCH_RISK_DUMP") {
+        let dump = serde_json::json!({
+            "weekly_report": summary::weekly_report(&dataset, week, as_of, &summary_options),
+            "team_status": summary::team_status(&dataset, as_of, &risk_config),
+            "risk_report": risk::risk_report(&dataset, as_of, &risk_config),
+            "alerts": alerts::evaluate(&AlertState::default(), &dataset, &[], as_of, &alert_options),
+            "executive_summary": summary::executive_summary(&dataset, week, as_of, &summary_options),
+        });
+        std::fs::write(out, serde_json::to_vec_pretty(&dump)?)?;
+    }
+
+    if let Ok(times) = std::env::var("BENCH_RISK_PROFILE") {
+        for _ in 0..times.parse::<usize>()? {
+            std::hint::black_box(summary::weekly_report(&dataset, week, as_of, &summary_options));
+        }
+        return Ok(());
+    }
     let (mut risk_ms, mut alerts_ms, mut summary_ms, mut total_ms) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut weekly_ms, mut weekly_cpu_ms) = (Vec::new(), Vec::new());

@@ -447,8 +447,8 @@ fn team_conditions(
     if let Some(limit) = limit {
         // Ages as the team page's aging chart counts them.
         let open = ix.open_list(issues, now);
-        for (idx, item) in ix.aging(&open, issues, now) {
-            if item.age_days as f64 <= limit {
+        for &(idx, age_days) in ix.aging(&open, now).iter() {
+            if age_days as f64 <= limit {
                 continue;
             }
             let issue = ix.issue(idx);
@@ -456,7 +456,7 @@ fn team_conditions(
             let started = ix.started_at(issue, now).unwrap_or(issue.created);
             let title = format!(
                 "{} has been in progress {} days, past the {:.0}th percentile ({limit:.1} days)",
-                issue.key, item.age_days, opts.aging_percentile
+                issue.key, age_days, opts.aging_percentile
             );
             res.push(issue_condition(
                 AlertRule::AgingPastP95,

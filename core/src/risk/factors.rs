@@ -219,12 +219,8 @@ fn aging(
         );
     };
     // Ages and order are the team page's aging chart's.
-    let items: Vec<(usize, i64)> = ix
-        .aging(open, scope.team_issues, t)
-        .into_iter()
-        .map(|(idx, item)| (idx, item.age_days))
-        .filter(|(_, age)| *age as f64 > limit)
-        .collect();
+    let items: Vec<(usize, i64)> =
+        ix.aging(open, t).iter().copied().filter(|(_, age)| *age as f64 > limit).collect();
     let why = match items.first() {
         None => format!("Nothing in progress is older than the {:.0}th percentile ({limit:.1} days).", cfg.aging_percentile),
         Some(&(idx, age)) => format!(

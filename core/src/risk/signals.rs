@@ -19,21 +19,21 @@
 //! One [`Index`] is built per call and shared by every rule, so the large
 //! organisation (100k issues) is walked a handful of times, never per lookup.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::flow::{self, AgingItem, FlowOptions, IssueFlow, Workflow};
+use crate::flow::{self, BackwardMoves, CycleTimeConvention, FlowOptions, IssueFlow, Workflow};
 use crate::forecast::sprint::{
     current_sprint_sample, sprint_completion_probability, sprint_days_left,
     CURRENT_SPRINT_SAMPLE_DAYS,
 };
 use crate::forecast::{ExactWhen, Throughput, ThroughputError};
 use crate::model::{Dataset, Issue, IssueKey, LinkKind, Sprint, SprintId, StatusCategory, TeamId};
-use crate::stats::{self, Percentile, Summary};
+use crate::stats::{self, Percentile};
 
 /// Days of history used for cycle-time percentiles.
 pub(crate) const HISTORY_DAYS: i64 = 90;
@@ -72,6 +72,7 @@ pub(crate) struct Index<'a> {
     cycle_cache: Cache<(ListKey, i64), Rc<Vec<f64>>>,
     throughput_cache: Cache<(ListKey, i64, i64), Rc<Vec<u32>>>,
     open_cache: Cache<(ListKey, i64), Rc<Vec<usize>>>,
+    aging_cache: Cache<(ListKey, i64), Rc<Vec<(usize, i64)>>>,
     /// Exact "when" distributions per (throughput source, instant, items):
     /// the dated epics of a team without their own throughput share one.
     when_cache: Cache<(ListKey, i64, u32), Option<Rc<ExactWhen>>>,
@@ -79,45 +80,116 @@ pub(crate) struct Index<'a> {
     /// dataset's status categories and the default options, as the team page.
     workflow: Workflow,
     flow_options: FlowOptions,
-    /// Per-issue flows, computed on first use (only recently finished and
-    /// in-progress issues are ever asked for).
-    flows: RefCell<HashMap<usize, Rc<IssueFlow>, BuildHasherDefault<Fnv>>>,
-    /// Per issue, flow's completion day and cycle time, for the issues
-    /// finished late enough to enter a cycle-time or throughput window:
-    /// computed while the index is built, when the issue's history is in
-    /// cache, and kept small (most of them are asked about only for these).
-    completed: Vec<Completion>,
-    summary_cache: Cache<(ListKey, i64), Rc<Summary>>,
+    /// Per issue, flow's start day, completion day and cycle time: filled
+    /// while the index is built for the issues finished late enough to enter
+    /// a cycle-time or throughput window (their histories are in cache
+    /// then), on first use for the rest (work in progress being aged).
+    flow_days: Vec<OnceCell<FlowDays>>,
+    stages: RefCell<StageLookup<'a>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
     in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
     sprint_cache: Cache<(ListKey, i64), Option<SprintOdds<'a>>>,
-    /// Status histories as categories, flat, for the issues that can still
-    /// matter (`spans[idx]` is a range of `steps`; empty for settled issues):
-    /// the hot questions then compare no strings.
-    steps: Vec<Step>,
-    spans: Vec<(u32, u32)>,
+    /// Status histories as categories, for the live issues asked about an
+    /// instant before their last status change (most questions are about
+    /// instants after it, which `facts` answers): built on first use, so the
+    /// status names of a quiet issue are never read.
+    steps: Vec<OnceCell<Box<[Step]>>>,
+    /// Whether the last of an issue's steps is blocked, reading only its
+    /// final status name: what an instant after the last change needs.
+    final_blocked: Vec<OnceCell<bool>>,
+    lookup: RefCell<StatusLookup<'a>>,
     /// Per issue, what holds from its last status change on: most questions
     /// are about instants after it, and this answers them from one small
     /// array instead of the issue's histories.
     facts: Vec<Fact>,
 }
 
-/// Flow's answer for a finished issue.
-#[derive(Debug, Clone, Copy, Default)]
-enum Completion {
-    /// Not computed (asked for, it is computed from the issue's flow then).
-    #[default]
-    Unknown,
-    /// [`IssueFlow::completed`] and [`flow::cycle_time_days`].
-    Known { day: Option<NaiveDate>, cycle_days: Option<i64> },
+/// What the analytics read of an issue's [`IssueFlow`].
+#[derive(Debug, Clone, Copy)]
+struct FlowDays {
+    started: Option<NaiveDate>,
+    completed: Option<NaiveDate>,
+    /// [`flow::cycle_time_days`].
+    cycle_days: Option<i64>,
 }
 
-impl Completion {
-    fn of(flow: &IssueFlow, options: &FlowOptions) -> Completion {
-        Completion::Known {
-            day: flow.completed,
+impl FlowDays {
+    fn of(flow: &IssueFlow, options: &FlowOptions) -> FlowDays {
+        FlowDays {
+            started: flow.started,
+            completed: flow.completed,
             cycle_days: flow::cycle_time_days(flow, options.convention),
         }
+    }
+
+    /// What [`flow::issue_flow`] gives for `started`, `completed` and the
+    /// cycle time, without the rest of the flow (its stage days, key copy
+    /// and unmapped statuses, which nothing here reads) and with one day
+    /// conversion per stage instead of one per change: flow's rules, stage
+    /// by stage, with the stages from `stage_of` (flow's own lookup,
+    /// remembered per name). A test checks it against `issue_flow`.
+    fn compute<'d>(
+        issue: &'d Issue,
+        workflow: &Workflow,
+        options: &FlowOptions,
+        stage_of: &mut StageLookup<'d>,
+    ) -> FlowDays {
+        const MAX_STAGES: usize = 8;
+        let n = workflow.stages.len();
+        if n > MAX_STAGES || workflow.start > workflow.done || workflow.done >= n {
+            return FlowDays::of(&flow::issue_flow(issue, workflow, options), options);
+        }
+        // First entry into each stage (flow keeps its day; the day of the
+        // same instant is taken at the end).
+        let mut entered: [Option<DateTime<Utc>>; MAX_STAGES] = [None; MAX_STAGES];
+        let mut previous: Option<usize> = None;
+        for change in &issue.status_history {
+            let Some(stage) = stage_of.get(workflow, &change.to) else { continue };
+            if entered[stage].is_none() {
+                entered[stage] = Some(change.at);
+            }
+            if workflow.backward_moves == BackwardMoves::Reset {
+                for later in &mut entered[stage + 1..n] {
+                    *later = None;
+                }
+            }
+            previous = Some(stage);
+        }
+        let current_stage = stage_of.get(workflow, &issue.status).or(previous);
+        let mut middle =
+            entered[workflow.start..workflow.done].iter().flatten().map(|&at| options.day(at));
+        let started = match workflow.backward_moves {
+            BackwardMoves::Reset => middle.next(),
+            BackwardMoves::Keep => middle.min(),
+        };
+        let completed = entered[workflow.done].map(|at| options.day(at)).filter(|_| match workflow
+            .backward_moves
+        {
+            BackwardMoves::Reset => true,
+            BackwardMoves::Keep => current_stage == Some(workflow.done),
+        });
+        let cycle_days = match (started, completed) {
+            (Some(started), Some(completed)) => {
+                Some(age_days(started, completed, options.convention))
+            }
+            _ => None,
+        };
+        FlowDays { started, completed, cycle_days }
+    }
+
+    /// [`IssueFlow::in_progress_on`].
+    fn in_progress_on(&self, day: NaiveDate) -> bool {
+        self.started.is_some_and(|s| s <= day) && self.completed.is_none_or(|c| c > day)
+    }
+}
+
+/// Flow's age of an item in progress on `day` (the aging chart's rule:
+/// `day − start day`, plus one in the inclusive convention).
+fn age_days(started: NaiveDate, day: NaiveDate, convention: CycleTimeConvention) -> i64 {
+    let elapsed = (day - started).num_days();
+    match convention {
+        CycleTimeConvention::Inclusive => elapsed + 1,
+        CycleTimeConvention::Elapsed => elapsed,
     }
 }
 
@@ -127,9 +199,12 @@ struct Fact {
     created: DateTime<Utc>,
     /// Last status change (or creation).
     settled: DateTime<Utc>,
-    category: StatusCategory,
     /// When it was finished, if its final category is Done.
     finished: Option<DateTime<Utc>>,
+    category: StatusCategory,
+    epic: bool,
+    /// Kept by the index (an epic, or not finished for good before the horizon).
+    live: bool,
 }
 
 fn fact_of(issue: &Issue) -> Fact {
@@ -139,7 +214,14 @@ fn fact_of(issue: &Issue) -> Fact {
             Some(change) => change.at,
             None => issue.resolved.unwrap_or(issue.created),
         });
-    Fact { created: issue.created, settled, category: issue.category, finished }
+    Fact {
+        created: issue.created,
+        settled,
+        finished,
+        category: issue.category,
+        epic: is_epic(issue),
+        live: false,
+    }
 }
 
 /// Identifies an issue list for the caches: its address, length, first and
@@ -170,9 +252,10 @@ struct Step {
 /// "blocked". Few distinct statuses: a short list compared length first
 /// beats a map of strings; names missing from the dataset's map are
 /// remembered too.
+#[derive(Debug)]
 struct StatusLookup<'d> {
     dataset: &'d Dataset,
-    blocked: &'d [String],
+    blocked: Vec<String>,
     known: Vec<(&'d str, StatusCategory, bool)>,
 }
 
@@ -191,14 +274,29 @@ impl<'d> StatusLookup<'d> {
     }
 }
 
-/// Appends the steps of one issue: one for the status at creation, then one
-/// per change; returns its span.
-fn push_steps<'d>(
-    issue: &'d Issue,
-    lookup: &mut StatusLookup<'d>,
-    steps: &mut Vec<Step>,
-) -> (u32, u32) {
-    let start = steps.len() as u32;
+/// [`Workflow::stage_of`] remembered per status name: few distinct names,
+/// so a short list compared length first beats hashing every change's name.
+#[derive(Debug, Default)]
+struct StageLookup<'d> {
+    known: Vec<(&'d str, Option<usize>)>,
+}
+
+impl<'d> StageLookup<'d> {
+    fn get(&mut self, workflow: &Workflow, name: &'d str) -> Option<usize> {
+        if let Some((_, stage)) =
+            self.known.iter().find(|(n, _)| n.len() == name.len() && *n == name)
+        {
+            return *stage;
+        }
+        let stage = workflow.stage_of(name);
+        self.known.push((name, stage));
+        stage
+    }
+}
+
+/// The steps of one issue: one for the status at creation, then one per change.
+fn build_steps<'d>(issue: &'d Issue, lookup: &mut StatusLookup<'d>) -> Box<[Step]> {
+    let mut steps = Vec::with_capacity(issue.status_history.len() + 1);
     let first = match issue.status_history.first() {
         Some(change) => change.from.as_deref().unwrap_or("To Do"),
         None => issue.status.as_str(),
@@ -217,7 +315,15 @@ fn push_steps<'d>(
     if let Some(last) = steps.last_mut() {
         last.category = issue.category;
     }
-    (start, steps.len() as u32)
+    steps.into_boxed_slice()
+}
+
+/// Whether the last of [`build_steps`] is blocked, reading one status name.
+fn final_blocked<'d>(issue: &'d Issue, lookup: &mut StatusLookup<'d>) -> bool {
+    match issue.status_history.last() {
+        Some(change) => lookup.get(&change.to).1,
+        None => lookup.get(&issue.status).1,
+    }
 }
 
 /// Records every sprint `issue` (at `idx`) was ever in.
@@ -266,10 +372,14 @@ impl<'a> Index<'a> {
         (offset % size == 0 && idx < self.dataset.issues.len()).then_some(idx)
     }
 
-    /// The precomputed steps of `issue`, when it is one of the dataset's relevant issues.
+    /// The steps of `issue`, when it is one of the index's live issues.
     fn steps_for(&self, issue: &Issue) -> Option<&[Step]> {
-        let (start, end) = *self.spans.get(self.idx_of(issue)?)?;
-        (end > start).then(|| &self.steps[start as usize..end as usize])
+        let idx = self.idx_of(issue)?;
+        if !self.facts[idx].live {
+            return None;
+        }
+        let issue = self.issue(idx);
+        Some(self.steps[idx].get_or_init(|| build_steps(issue, &mut self.lookup.borrow_mut())))
     }
 
     /// An index for questions about instants after `horizon`: issues finished
@@ -282,8 +392,12 @@ impl<'a> Index<'a> {
     ) -> Index<'a> {
         let blocked_statuses: Vec<String> =
             blocked_statuses.iter().map(|s| s.to_lowercase()).collect();
-        let mut by_key =
-            HashMap::with_capacity_and_hasher(dataset.issues.len(), BuildHasherDefault::default());
+        let n = dataset.issues.len();
+        // A tight first pass over the final states: the one read of each
+        // issue's history it needs misses the cache, and a short loop keeps
+        // many of those reads in flight at once.
+        let mut facts: Vec<Fact> = dataset.issues.iter().map(fact_of).collect();
+        let mut by_key = HashMap::with_capacity_and_hasher(n / 2, BuildHasherDefault::default());
         let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
         for team in &dataset.teams {
             by_team.entry(team.id.clone()).or_default();
@@ -291,13 +405,11 @@ impl<'a> Index<'a> {
         let mut children: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
         let mut epics = Vec::new();
         let mut live = Vec::new();
-        let mut facts = Vec::with_capacity(dataset.issues.len());
-        let mut lookup = StatusLookup { dataset, blocked: &blocked_statuses, known: Vec::new() };
-        let mut steps = Vec::new();
-        let mut spans = vec![(0u32, 0u32); dataset.issues.len()];
+        let lookup = StatusLookup { dataset, blocked: blocked_statuses.clone(), known: Vec::new() };
         let workflow = Workflow::from_categories(&dataset.statuses);
         let flow_options = FlowOptions::default();
-        let mut completed = vec![Completion::Unknown; dataset.issues.len()];
+        let flow_days: Vec<OnceCell<FlowDays>> = vec![OnceCell::new(); n];
+        let mut stages = StageLookup::default();
         // The earliest window is the cycle-time history of the instant a
         // week before the earliest asked about: it starts 35 days after the
         // horizon (see `horizon`). Two days of slack.
@@ -305,19 +417,16 @@ impl<'a> Index<'a> {
         let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
             HashMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
-        // One pass: each issue's histories are read while they are in cache.
-        for (idx, issue) in dataset.issues.iter().enumerate() {
-            let fact = fact_of(issue);
-            facts.push(fact);
-            if is_epic(issue) {
+        for (idx, (issue, fact)) in dataset.issues.iter().zip(facts.iter_mut()).enumerate() {
+            if fact.epic {
                 by_key.insert(issue.key.as_str(), idx);
                 epics.push(idx);
                 live.push(idx);
-                spans[idx] = push_steps(issue, &mut lookup, &mut steps);
+                fact.live = true;
                 push_sprints(idx, issue, &mut in_sprint);
                 continue;
             }
-            let settled = issue.category == StatusCategory::Done
+            let settled = fact.category == StatusCategory::Done
                 && issue.resolved.is_none_or(|r| r < horizon)
                 && fact.settled < horizon;
             // Settled issues are left out of the key index too: as blockers
@@ -325,6 +434,7 @@ impl<'a> Index<'a> {
             if settled {
                 continue;
             }
+            fact.live = true;
             by_key.insert(issue.key.as_str(), idx);
             live.push(idx);
             if let Some(team) = &issue.team {
@@ -342,11 +452,10 @@ impl<'a> Index<'a> {
             if let Some(epic) = issue.epic.as_ref().or(issue.parent.as_ref()) {
                 children.entry(epic.as_str()).or_default().push(idx);
             }
-            spans[idx] = push_steps(issue, &mut lookup, &mut steps);
             push_sprints(idx, issue, &mut in_sprint);
             if fact.finished.is_some_and(|f| f >= completed_from) {
-                let flow = flow::issue_flow(issue, &workflow, &flow_options);
-                completed[idx] = Completion::of(&flow, &flow_options);
+                let days = FlowDays::compute(issue, &workflow, &flow_options, &mut stages);
+                let _ = flow_days[idx].set(days);
             }
         }
         if let Some((name, list)) = current.take() {
@@ -357,7 +466,7 @@ impl<'a> Index<'a> {
             list.sort_unstable();
         }
         // A parent that is not an epic (sub-task parents) is not an epic group.
-        children.retain(|key, _| by_key.get(key).is_some_and(|&i| is_epic(&dataset.issues[i])));
+        children.retain(|key, _| by_key.get(key).is_some_and(|&i| facts[i].epic));
         Index {
             dataset,
             horizon,
@@ -367,20 +476,21 @@ impl<'a> Index<'a> {
             children,
             epics,
             blocked_statuses,
-            steps,
-            spans,
+            steps: vec![OnceCell::new(); n],
+            final_blocked: vec![OnceCell::new(); n],
+            lookup: RefCell::new(lookup),
             facts,
             in_sprint,
             cycle_cache: RefCell::default(),
             throughput_cache: RefCell::default(),
             open_cache: RefCell::default(),
+            aging_cache: RefCell::default(),
             sprint_cache: RefCell::default(),
             when_cache: RefCell::default(),
             workflow,
             flow_options,
-            flows: RefCell::default(),
-            completed,
-            summary_cache: RefCell::default(),
+            flow_days,
+            stages: RefCell::new(stages),
         }
     }
 
@@ -474,6 +584,19 @@ impl<'a> Index<'a> {
 
     /// Since when the issue has been blocked (blocked status or flag) at `t`.
     pub(crate) fn blocked_since(&self, issue: &Issue, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let known = self.idx_of(issue).filter(|&idx| self.facts[idx].live);
+        if let Some(idx) =
+            known.filter(|&i| self.facts[i].settled <= t && self.facts[i].created <= t)
+        {
+            // The last status holds at `t`: blocked since it was entered.
+            let blocked = *self.final_blocked[idx]
+                .get_or_init(|| final_blocked(self.issue(idx), &mut self.lookup.borrow_mut()));
+            let since = blocked.then_some(self.facts[idx].settled);
+            return match flagged_since(issue, t) {
+                Some(flag) => Some(since.map_or(flag, |s| s.min(flag))),
+                None => since,
+            };
+        }
         if let Some(steps) = self.steps_for(issue) {
             if issue.created > t {
                 return None;
@@ -560,25 +683,15 @@ impl<'a> Index<'a> {
         self.flow_options.day(t)
     }
 
-    /// The [`crate::flow`] view of one issue, computed once per index.
-    pub(crate) fn flow(&self, idx: usize) -> Rc<IssueFlow> {
-        if let Some(hit) = self.flows.borrow().get(&idx) {
-            return hit.clone();
-        }
-        let res = Rc::new(flow::issue_flow(self.issue(idx), &self.workflow, &self.flow_options));
-        self.flows.borrow_mut().insert(idx, res.clone());
-        res
-    }
-
-    /// Flow's completion day and cycle time of one issue.
-    fn completion(&self, idx: usize) -> (Option<NaiveDate>, Option<i64>) {
-        let known = match self.completed.get(idx) {
-            Some(Completion::Known { day, cycle_days }) => Some((*day, *cycle_days)),
-            _ => None,
-        };
-        known.unwrap_or_else(|| match Completion::of(&self.flow(idx), &self.flow_options) {
-            Completion::Known { day, cycle_days } => (day, cycle_days),
-            Completion::Unknown => (None, None),
+    /// Flow's days of one issue, computed once per index.
+    fn flow_days(&self, idx: usize) -> FlowDays {
+        *self.flow_days[idx].get_or_init(|| {
+            FlowDays::compute(
+                self.issue(idx),
+                &self.workflow,
+                &self.flow_options,
+                &mut self.stages.borrow_mut(),
+            )
         })
     }
 
@@ -603,7 +716,7 @@ impl<'a> Index<'a> {
                 if done < earliest {
                     return None;
                 }
-                let (day, cycle_days) = self.completion(idx);
+                let FlowDays { completed: day, cycle_days, .. } = self.flow_days(idx);
                 let day = day.filter(|d| *d >= first_day && *d <= last_day)?;
                 Some((day, cycle_days))
             })
@@ -629,16 +742,6 @@ impl<'a> Index<'a> {
         res
     }
 
-    fn cycle_time_summary(&self, issues: &[usize], t: DateTime<Utc>) -> Rc<Summary> {
-        let key = (list_key(issues), t.timestamp());
-        if let Some(hit) = self.summary_cache.borrow().get(&key) {
-            return hit.clone();
-        }
-        let res = Rc::new(Summary::of(&self.cycle_times(issues, t)));
-        self.summary_cache.borrow_mut().insert(key, res.clone());
-        res
-    }
-
     /// The `percentile` of `issues`' cycle times at `t` ([`Self::cycle_times`]),
     /// with how many there are; `None` below `min_history` items.
     pub(crate) fn cycle_time_limit(
@@ -655,30 +758,30 @@ impl<'a> Index<'a> {
         (cycle_times.len(), limit)
     }
 
-    /// The items of `open` in progress on `t`'s day, aged by
-    /// [`flow::aging_wip_from_flows`] against `history`'s cycle times,
-    /// oldest first.
-    pub(crate) fn aging(
-        &self,
-        open: &[usize],
-        history: &[usize],
-        t: DateTime<Utc>,
-    ) -> Vec<(usize, AgingItem)> {
-        let today = self.day(t);
-        let flows: Vec<IssueFlow> = open
-            .iter()
-            .map(|&idx| self.flow(idx))
-            .filter(|flow| flow.in_progress_on(today))
-            .map(|flow| (*flow).clone())
-            .collect();
-        if flows.is_empty() {
-            return Vec::new();
+    /// The items of `open` in progress on `t`'s day with their age in days,
+    /// oldest first (ties by key): the team page's aging chart
+    /// ([`flow::aging_wip_from_flows`]) without its percentile bands, which
+    /// no rule reads.
+    pub(crate) fn aging(&self, open: &[usize], t: DateTime<Utc>) -> Rc<Vec<(usize, i64)>> {
+        let key = (list_key(open), t.timestamp());
+        if let Some(hit) = self.aging_cache.borrow().get(&key) {
+            return hit.clone();
         }
-        let summary = self.cycle_time_summary(history, t);
-        flow::aging_wip_from_flows(&flows, &self.workflow, &self.flow_options, today, &summary)
-            .into_iter()
-            .filter_map(|item| Some((*self.by_key.get(item.key.as_str())?, item)))
-            .collect()
+        let today = self.day(t);
+        let mut items: Vec<(usize, i64)> = open
+            .iter()
+            .filter_map(|&idx| {
+                let days = self.flow_days(idx);
+                let started = days.started.filter(|_| days.in_progress_on(today))?;
+                Some((idx, age_days(started, today, self.flow_options.convention)))
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.1.cmp(&a.1).then_with(|| self.issue(a.0).key.cmp(&self.issue(b.0).key))
+        });
+        let res = Rc::new(items);
+        self.aging_cache.borrow_mut().insert(key, res.clone());
+        res
     }
 
     /// Items completed per calendar day (flow's completion day) over the
@@ -810,7 +913,7 @@ impl<'a> Index<'a> {
 
     /// True when `idx` is an issue the index keeps (not settled before the horizon).
     fn is_live(&self, idx: usize) -> bool {
-        self.spans.get(idx).is_some_and(|(start, end)| end > start)
+        self.facts.get(idx).is_some_and(|f| f.live)
     }
 
     /// Issues of `issues` in `sprint` at `t`.
@@ -1079,8 +1182,11 @@ mod tests {
         assert_eq!(*ix.cycle_times(issues, as_of), expected);
 
         let open = ix.open_list(issues, as_of);
-        let aged: Vec<(IssueKey, i64)> =
-            ix.aging(&open, issues, as_of).into_iter().map(|(_, a)| (a.key, a.age_days)).collect();
+        let aged: Vec<(IssueKey, i64)> = ix
+            .aging(&open, as_of)
+            .iter()
+            .map(|&(idx, age)| (ix.issue(idx).key.clone(), age))
+            .collect();
         let in_progress: Vec<Issue> =
             team_issues(&dataset, "Bravo").into_iter().filter(|i| !is_epic(i)).collect();
         let from_flow: Vec<(IssueKey, i64)> =
@@ -1091,6 +1197,60 @@ mod tests {
         assert_eq!(aged, from_flow);
         // The old, quiet item started 40 days ago: 41 days in flow's inclusive count.
         assert!(aged.contains(&(IssueKey::from("BRAVO-5"), 41)), "{aged:?}");
+    }
+
+    #[test]
+    fn flow_days_are_issue_flows_under_both_backward_move_rules() {
+        let mut dataset = fixture::demo();
+        let options = FlowOptions::default();
+        let name_of = |category: StatusCategory| {
+            dataset
+                .statuses
+                .iter()
+                .find(|(_, c)| **c == category)
+                .map(|(n, _)| n.to_owned())
+                .unwrap()
+        };
+        let (doing, done) = (name_of(StatusCategory::InProgress), name_of(StatusCategory::Done));
+        // Reopened, moved back, and through a status no stage maps.
+        let mut extra = Vec::new();
+        for issue in dataset.issues.iter().filter(|i| !i.status_history.is_empty()) {
+            let mut moved = issue.clone();
+            let last = moved.status_history.last().unwrap().clone();
+            for (days, to) in [(1, "Limbo".to_owned()), (2, doing.clone()), (4, done.clone())] {
+                moved.status_history.push(crate::model::StatusChange {
+                    at: last.at + Duration::days(days),
+                    from: Some(last.to.clone()),
+                    to,
+                });
+            }
+            moved.status.clone_from(&done);
+            moved.category = StatusCategory::Done;
+            extra.push(moved);
+        }
+        dataset.issues.extend(extra);
+        for rule in [BackwardMoves::Keep, BackwardMoves::Reset] {
+            let mut workflow = Workflow::from_categories(&dataset.statuses);
+            workflow.backward_moves = rule;
+            let mut stages = StageLookup::default();
+            let mut checked = (0, 0);
+            for issue in &dataset.issues {
+                let flow = flow::issue_flow(issue, &workflow, &options);
+                let days = FlowDays::compute(issue, &workflow, &options, &mut stages);
+                assert_eq!(days.started, flow.started, "{} {rule:?}", issue.key);
+                assert_eq!(days.completed, flow.completed, "{} {rule:?}", issue.key);
+                assert_eq!(
+                    days.cycle_days,
+                    flow::cycle_time_days(&flow, options.convention),
+                    "{} {rule:?}",
+                    issue.key
+                );
+                checked.0 += usize::from(flow.completed.is_some());
+                checked.1 += usize::from(flow.backward_moves > 0);
+            }
+            assert!(checked.0 > 0, "the fixture has finished items");
+            assert!(checked.1 > 0, "the fixture has backward moves");
+        }
     }
 
     #[test]

@@ -196,15 +196,20 @@ pub struct ExecutiveSummary {
     pub shipped: Vec<Shipped>,
 }
 
-fn throughput(
+/// Items finished in `[week_start, t)` (the list) and in the four weeks before (the count).
+fn finished_weeks(
     ix: &Index<'_>,
     issues: &[usize],
     week_start: DateTime<Utc>,
     t: DateTime<Utc>,
-) -> Throughput {
-    let this_week = ix.finished_between(issues, week_start, t).len() as u32;
+) -> (Vec<usize>, usize) {
+    let this_week = ix.finished_between(issues, week_start, t);
     let before = ix.finished_between(issues, week_start - Duration::days(28), week_start).len();
-    Throughput { this_week, mean_4w: before as f64 / 4.0 }
+    (this_week, before)
+}
+
+fn throughput_of(this_week: usize, before: usize) -> Throughput {
+    Throughput { this_week: this_week as u32, mean_4w: before as f64 / 4.0 }
 }
 
 /// Velocity over the last closed sprints: committed = in the sprint an hour
@@ -348,15 +353,15 @@ pub(crate) fn epic_forecast_at(
     })
 }
 
+/// What `team` shipped: `done` are its items finished in `[from, t)`.
 fn shipped(
     ix: &Index<'_>,
     team: &TeamId,
-    issues: &[usize],
+    mut done: Vec<usize>,
     from: DateTime<Utc>,
     t: DateTime<Utc>,
     limit: usize,
 ) -> Shipped {
-    let mut done = ix.finished_between(issues, from, t);
     let points: f64 = done.iter().map(|&i| ix.issue(i).points.map_or(0.0, |p| p.0)).sum();
     let epics: Vec<IssueKey> = ix
         .epics
@@ -447,16 +452,19 @@ fn summary_in(
     t: DateTime<Utc>,
     opts: &SummaryOptions,
 ) -> ExecutiveSummary {
-    let all: Vec<usize> = ix.by_team.values().flatten().copied().collect();
-    let org_throughput = throughput(ix, &all, week_start, t);
-
     let mut teams = Vec::new();
     let mut shipped_lines = Vec::new();
+    // The organisation's counts are its teams' summed: every issue of the
+    // index's team lists belongs to exactly one team, and the report lists them all.
+    let (mut org_this_week, mut org_before) = (0, 0);
     for team_risk in &report.teams {
         let team = &team_risk.team;
         let issues = ix.by_team.get(team).map_or(&[][..], Vec::as_slice);
         let risk = &team_risk.risk;
-        let tp = throughput(ix, issues, week_start, t);
+        let (this_week, before) = finished_weeks(ix, issues, week_start, t);
+        let tp = throughput_of(this_week.len(), before);
+        org_this_week += this_week.len();
+        org_before += before;
         let velocity = velocity(ix, team, issues, t, opts);
         let running = ix.sprint_odds(team, issues, t);
         let sprint_odds = running.as_ref().and_then(|r| r.odds);
@@ -514,8 +522,9 @@ fn summary_in(
             sprint_odds,
             sentences,
         });
-        shipped_lines.push(shipped(ix, team, issues, week_start, t, opts.shipped_per_team));
+        shipped_lines.push(shipped(ix, team, this_week, week_start, t, opts.shipped_per_team));
     }
+    let org_throughput = throughput_of(org_this_week, org_before);
 
     // Epics: dated ones first (soonest due), then the riskiest.
     let mut epic_order: Vec<&risk::EpicRisk> = report.epics.iter().collect();
@@ -661,7 +670,10 @@ pub fn team_status(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) ->
                 score: tr.risk.score,
                 level: tr.risk.level,
                 trend: tr.risk.trend.delta,
-                throughput: throughput(&ix, issues, week_start, as_of),
+                throughput: {
+                    let (this_week, before) = finished_weeks(&ix, issues, week_start, as_of);
+                    throughput_of(this_week.len(), before)
+                },
                 sprint: running.as_ref().map(|r| r.sprint.name.clone()),
                 sprint_odds: running.and_then(|r| r.odds),
                 main_risk: tr.risk.top_factor().map(|f| f.why.clone()),
@@ -669,12 +681,13 @@ pub fn team_status(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) ->
         })
         .collect();
     let all: Vec<usize> = ix.by_team.values().flatten().copied().collect();
+    let (this_week, before) = finished_weeks(&ix, &all, week_start, as_of);
     StatusReport {
         as_of,
         score: report.organisation.score,
         level: report.organisation.level,
         trend: report.organisation.trend.delta,
-        throughput: throughput(&ix, &all, week_start, as_of),
+        throughput: throughput_of(this_week.len(), before),
         teams,
     }
 }
