@@ -362,27 +362,27 @@ pub(crate) struct RawChangelog<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawHistory<'a> {
     #[serde(default, borrow)]
-    id: Scalar<'a>,
+    pub(super) id: Scalar<'a>,
     #[serde(default, borrow)]
-    created: Scalar<'a>,
+    pub(super) created: Scalar<'a>,
     #[serde(default, borrow)]
-    items: Vec<RawItem<'a>>,
+    pub(super) items: Vec<RawItem<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-struct RawItem<'a> {
+pub(crate) struct RawItem<'a> {
     #[serde(borrow)]
-    field: Option<std::borrow::Cow<'a, str>>,
+    pub(super) field: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "fieldId", borrow)]
-    field_id: Option<std::borrow::Cow<'a, str>>,
+    pub(super) field_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
-    from: Option<std::borrow::Cow<'a, str>>,
+    pub(super) from: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "fromString", borrow)]
-    from_string: Option<std::borrow::Cow<'a, str>>,
+    pub(super) from_string: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
-    to: Option<std::borrow::Cow<'a, str>>,
+    pub(super) to: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "toString", borrow)]
-    to_string: Option<std::borrow::Cow<'a, str>>,
+    pub(super) to_string: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// The typed twin of [`parse_history`].

@@ -21,6 +21,7 @@
 
 mod changelog;
 mod diagnostic;
+mod fast;
 mod fields;
 mod input;
 mod issue;

@@ -17,7 +17,9 @@ pub(crate) fn parse_timestamp_value(value: &Value) -> Option<DateTime<FixedOffse
         Value::Number(n) => {
             let raw = n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))?;
             // Epoch seconds stay below 1e11 until the year 5138.
-            let millis = if raw.abs() < 100_000_000_000 { raw.checked_mul(1000)? } else { raw };
+            // `unsigned_abs`: a huge negative number saturates to `i64::MIN`, whose `abs` overflows.
+            let millis =
+                if raw.unsigned_abs() < 100_000_000_000 { raw.checked_mul(1000)? } else { raw };
             let utc = Utc.timestamp_millis_opt(millis).single()?;
             Some(utc.fixed_offset())
         }
