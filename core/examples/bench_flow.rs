@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use director_core::flow::{self, CycleTimeConvention, FlowOptions, Workflow};
+use director_core::flow::{self, FlowOptions, Workflow};
 use director_core::ingest::{ingest_str, IngestOptions};
 use director_core::{forecast, quality, velocity};
 
@@ -42,11 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         FlowOptions { utc_offset_secs: ingested.utc_offset_secs, ..FlowOptions::default() };
     let last = dataset.issues.iter().map(|i| i.updated).max().ok_or("no issues")?;
     let as_of = options.day(last);
-    let report = flow::flow_report(&dataset.issues, &workflow, &options, as_of);
+    // One set of flows serves the report and data quality (a flow does not
+    // depend on the cycle-time convention).
+    let flows = flow::flows(&dataset.issues, &workflow, &options);
+    let report = flow::flow_report_from_flows(&dataset.issues, &flows, &workflow, &options, as_of);
     let flow_report_s = t.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let elapsed_options = FlowOptions { convention: CycleTimeConvention::Elapsed, ..options };
-    let flows = flow::flows(&dataset.issues, &workflow, &elapsed_options);
     let quality = quality::data_quality(&dataset.issues, &flows);
     let quality_s = t1.elapsed().as_secs_f64();
     let t1 = Instant::now();

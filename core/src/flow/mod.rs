@@ -36,7 +36,7 @@ pub use cfd::{cumulative_flow, CfdDay};
 pub use cycle_time::{
     cycle_time_days, cycle_time_percentiles, lead_time_days, lead_time_percentiles,
 };
-pub use report::{flow_report, FlowReport, ItemFlow};
+pub use report::{flow_report, flow_report_from_flows, FlowReport, ItemFlow};
 pub use throughput::{
     daily_throughput, daily_throughput_from_flows, week_start, weekly_throughput, weekly_totals,
 };

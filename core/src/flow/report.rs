@@ -77,27 +77,40 @@ pub fn flow_report(
     options: &FlowOptions,
     as_of: NaiveDate,
 ) -> FlowReport {
-    let f: Vec<IssueFlow> = flows(issues, workflow, options);
+    flow_report_from_flows(issues, &flows(issues, workflow, options), workflow, options, as_of)
+}
+
+/// [`flow_report`] from the issues' flows, already built by [`flows`] with
+/// the same workflow and UTC offset. A flow does not depend on the
+/// cycle-time convention, so one set serves a report in either convention
+/// and the data-quality report.
+pub fn flow_report_from_flows(
+    issues: &[Issue],
+    f: &[IssueFlow],
+    workflow: &Workflow,
+    options: &FlowOptions,
+    as_of: NaiveDate,
+) -> FlowReport {
     let convention = options.convention;
     let cycle_time = summary_of(f.iter().filter_map(|f| cycle_time_days(f, convention)));
     let lead_time = summary_of(f.iter().filter_map(|f| lead_time_days(f, convention)));
-    let range = DateRange::of_flows(&f, as_of);
+    let range = DateRange::of_flows(f, as_of);
     let (throughput_daily, wip_daily, cfd_daily, net_flow_weekly) = match range {
         Some(r) => (
-            daily_throughput_from_flows(&f, r),
-            daily_wip(&f, r),
-            cumulative_flow(&f, workflow, r),
-            weekly_net_flow(&f, r),
+            daily_throughput_from_flows(f, r),
+            daily_wip(f, r),
+            cumulative_flow(f, workflow, r),
+            weekly_net_flow(f, r),
         ),
         None => Default::default(),
     };
     let throughput_weekly = weekly_totals(&throughput_daily);
-    let aging_wip = aging_wip_from_flows(&f, workflow, options, as_of, &cycle_time);
+    let aging_wip = aging_wip_from_flows(f, workflow, options, as_of, &cycle_time);
     let now = options.end_of_day(as_of);
     let blockers = Blockers::of(issues, workflow);
     let items = issues
         .iter()
-        .zip(&f)
+        .zip(f)
         .map(|(issue, flow)| {
             let blocked = blocked_time(issue, flow, workflow, options, now, &blockers);
             ItemFlow {

@@ -329,6 +329,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn one_set_of_flows_serves_both_conventions_and_data_quality(
+        histories in prop::collection::vec(arbitrary_issue(), 1..30),
+        reset in any::<bool>(),
+        offset_hours in -12i32..=12,
+    ) {
+        let issues = build(&histories);
+        let wf = workflow(if reset { BackwardMoves::Reset } else { BackwardMoves::Keep });
+        let as_of = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+        let inclusive = FlowOptions { utc_offset_secs: offset_hours * 3600, ..FlowOptions::default() };
+        let elapsed = FlowOptions { convention: CycleTimeConvention::Elapsed, ..inclusive };
+        let shared = flows(&issues, &wf, &inclusive);
+        prop_assert_eq!(&shared, &flows(&issues, &wf, &elapsed));
+        for options in [inclusive, elapsed] {
+            prop_assert_eq!(
+                flow_report_from_flows(&issues, &shared, &wf, &options, as_of),
+                flow_report(&issues, &wf, &options, as_of)
+            );
+        }
+    }
+}
+
 /// A Cloud `search/jql` issue with its embedded changelog: `moves` are
 /// (day, status), `links` (day, added, text, key) as JIRA writes `Link`
 /// items, `flags` (day, raised); `current` the `issuelinks` now, (key,
