@@ -9,7 +9,7 @@ use director_core::alerts::Alert;
 use director_core::api::{
     AlertsResponse, ErrorBody, IssuesDelta, SessionInfo, SprintsResponse, SyncStatus, TeamsResponse,
 };
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
@@ -85,11 +85,8 @@ impl Client {
     pub async fn acknowledge(&self, id: &str) -> Result<Alert, Error> {
         let url =
             self.url(&format!("/alerts/{}/ack", String::from(js_sys::encode_uri_component(id))));
-        let response = Request::post(&url)
-            .send()
-            .await
-            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
-        into_json(check(response, &url).await?, &url).await
+        let text = body(Request::post(&url), &url).await?;
+        decode(&text, &url)
     }
 
     /// `GET /session`: who this browser is signed in as, and how.
@@ -119,11 +116,8 @@ impl Client {
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         let url = self.url(path);
-        let response = Request::get(&url)
-            .send()
-            .await
-            .map_err(|err| Error::Offline(format!("{url}: {err}")))?;
-        into_json(check(response, &url).await?, &url).await
+        let text = body(Request::get(&url), &url).await?;
+        decode(&text, &url)
     }
 }
 
@@ -150,8 +144,14 @@ async fn check(response: Response, url: &str) -> Result<Response, Error> {
     })
 }
 
-async fn into_json<T: DeserializeOwned>(response: Response, url: &str) -> Result<T, Error> {
-    let text = response.text().await.map_err(|err| Error::Offline(format!("{url}: {err}")))?;
-    serde_json::from_str(&text)
+/// Sends `request` and reads a 2xx answer's body. Not generic, so the
+/// request's future exists once in the bundle rather than once per response type.
+async fn body(request: RequestBuilder, url: &str) -> Result<String, Error> {
+    let response = request.send().await.map_err(|err| Error::Offline(format!("{url}: {err}")))?;
+    check(response, url).await?.text().await.map_err(|err| Error::Offline(format!("{url}: {err}")))
+}
+
+fn decode<T: DeserializeOwned>(text: &str, url: &str) -> Result<T, Error> {
+    serde_json::from_str(text)
         .map_err(|err| Error::Decode { what: url.to_owned(), message: err.to_string() })
 }
