@@ -325,23 +325,26 @@ fn route_edges(
     lane: f64,
 ) -> Vec<Vec<Segment>> {
     let centre = |node: usize| nodes[node].x + nodes[node].width / 2.0;
-    // Ports on the top (false) and bottom (true) sides: (node, bottom) →
-    // (other end's x, edge index, this end is the start).
-    let mut sides: std::collections::BTreeMap<(usize, bool), Vec<Port>> =
-        std::collections::BTreeMap::new();
+    // Ports on each box's top (0) and bottom (1) side: (other end's x, edge
+    // index, this end is the start).
+    let mut sides: Vec<[Vec<Port>; 2]> = vec![[Vec::new(), Vec::new()]; nodes.len()];
     for (idx, (&(from, to), run)) in edges.iter().zip(runs).enumerate() {
-        let (from_bottom, to_bottom) = match run {
-            Run::Down => (true, false),
-            Run::Up => (false, true),
-            Run::Under => (true, true),
+        let (from_side, to_side) = match run {
+            Run::Down => (1, 0),
+            Run::Up => (0, 1),
+            Run::Under => (1, 1),
             Run::Beside | Run::None => continue,
         };
-        sides.entry((from, from_bottom)).or_default().push((centre(to), idx, true));
-        sides.entry((to, to_bottom)).or_default().push((centre(from), idx, false));
+        sides[from][from_side].push((centre(to), idx, true));
+        sides[to][to_side].push((centre(from), idx, false));
     }
     let mut start_x = vec![0.0; edges.len()];
     let mut end_x = vec![0.0; edges.len()];
-    for ((node, _), mut ports) in sides {
+    for (node, mut ports) in sides
+        .into_iter()
+        .enumerate()
+        .flat_map(|(node, [top, bottom])| [(node, top), (node, bottom)])
+    {
         ports.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let rect = nodes[node];
         let count = ports.len() as f64;
@@ -366,8 +369,8 @@ fn route_edges(
             res
         })
         .collect();
-    let mut used: std::collections::HashMap<(usize, usize), usize> =
-        std::collections::HashMap::new();
+    // Edges already through each gap of each row.
+    let mut used: Vec<Vec<usize>> = corridors.iter().map(|gaps| vec![0; gaps.len()]).collect();
     let max_offset = (style.gap_x / 2.0 - 2.0).max(0.0);
     let top = |row: usize| style.margin + row as f64 * (style.node_height + style.gap_y);
     let bottom = |row: usize| top(row) + style.node_height;
@@ -422,7 +425,7 @@ fn route_edges(
                         continue;
                     };
                     // Edges sharing a gap run side by side within it.
-                    let count = used.entry((row, corridor)).or_insert(0);
+                    let count = &mut used[row][corridor];
                     let k = *count as f64;
                     *count += 1;
                     let shift = ((k + 1.0) / 2.0).floor() * 3.0;
