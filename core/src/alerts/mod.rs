@@ -347,8 +347,8 @@ fn dataset_conditions(ix: &Index<'_>, now: DateTime<Utc>, opts: &AlertOptions) -
     let created_after = now - Duration::hours(opts.created_within_hours);
     for idx in ix.candidates(now) {
         let issue = ix.issue(idx);
-        // The open check reads the index only; the type is a string.
-        if !ix.is_open_at(issue, now) || signals::is_epic(issue) {
+        // Both checks read the index only, not the issue.
+        if ix.is_epic_at(idx) || !ix.is_open_at(issue, now) {
             continue;
         }
         if issue.priority.is_high() && issue.created >= created_after {

@@ -54,6 +54,9 @@ pub(crate) struct Scope<'s> {
     pub(crate) team: Option<&'s TeamId>,
     /// Set when scoring one epic.
     pub(crate) epic: Option<usize>,
+    /// False when only the score is wanted (last week's, for the trend):
+    /// the sentences and evidence, which nobody reads then, are not written.
+    pub(crate) explain: bool,
 }
 
 fn saturate(amount: f64, full_at: f64) -> f64 {
@@ -92,21 +95,35 @@ pub(crate) fn observe(
     } else {
         sprint(ix, scope, t, cfg)
     };
-    vec![
-        blocked(ix, &open, t, cfg),
-        overdue(ix, &open, t, cfg),
-        high_priority(ix, &open, cfg),
+    let explain = scope.explain;
+    let mut signals = vec![
+        blocked(ix, &open, t, cfg, explain),
+        overdue(ix, &open, t, cfg, explain),
+        high_priority(ix, &open, cfg, explain),
         aging(ix, scope, &open, t, cfg),
-        stalled(ix, &open, t, cfg),
+        stalled(ix, &open, t, cfg, explain),
         completion,
         creep,
         carry,
-        cross_team(ix, &open, t, cfg),
+        cross_team(ix, &open, t, cfg, explain),
         deadline(ix, scope, t, cfg),
-    ]
+    ];
+    if !explain {
+        for signal in &mut signals {
+            signal.why.clear();
+            signal.evidence.clear();
+        }
+    }
+    signals
 }
 
-fn blocked(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
+fn blocked(
+    ix: &Index<'_>,
+    open: &[usize],
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+    explain: bool,
+) -> Signal {
     let mut items: Vec<(usize, f64)> = open
         .iter()
         .filter_map(|&idx| {
@@ -116,16 +133,21 @@ fn blocked(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
     items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let weight: f64 =
         items.iter().map(|(_, age)| 0.5 + 0.5 * saturate(*age, cfg.blocked_age_days)).sum();
-    let why = match items.first() {
-        None => "No item is blocked or flagged.".to_owned(),
-        Some(&(idx, age)) => format!(
-            "{} blocked or flagged; the oldest, {}, for {}.",
-            plural(items.len(), "item is", "items are"),
-            ix.issue(idx).key,
-            days(age)
-        ),
+    let why = if explain {
+        match items.first() {
+            None => "No item is blocked or flagged.".to_owned(),
+            Some(&(idx, age)) => format!(
+                "{} blocked or flagged; the oldest, {}, for {}.",
+                plural(items.len(), "item is", "items are"),
+                ix.issue(idx).key,
+                days(age)
+            ),
+        }
+    } else {
+        String::new()
     };
-    let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
+    let evidence =
+        keys(ix, items.iter().map(|(i, _)| *i), if explain { cfg.max_evidence } else { 0 });
     Signal::new(
         FactorKind::Blocked,
         saturate(weight, cfg.blocked_saturation),
@@ -135,7 +157,13 @@ fn blocked(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
     )
 }
 
-fn overdue(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
+fn overdue(
+    ix: &Index<'_>,
+    open: &[usize],
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+    explain: bool,
+) -> Signal {
     let today = t.date_naive();
     let mut items: Vec<(usize, i64)> = open
         .iter()
@@ -144,16 +172,21 @@ fn overdue(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
         })
         .collect();
     items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let why = match items.first() {
-        None => "Nothing open is past its due date.".to_owned(),
-        Some(&(idx, late)) => format!(
-            "{} past the due date; {} by {}.",
-            plural(items.len(), "open item is", "open items are"),
-            ix.issue(idx).key,
-            plural(late as usize, "day", "days")
-        ),
+    let why = if explain {
+        match items.first() {
+            None => "Nothing open is past its due date.".to_owned(),
+            Some(&(idx, late)) => format!(
+                "{} past the due date; {} by {}.",
+                plural(items.len(), "open item is", "open items are"),
+                ix.issue(idx).key,
+                plural(late as usize, "day", "days")
+            ),
+        }
+    } else {
+        String::new()
     };
-    let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
+    let evidence =
+        keys(ix, items.iter().map(|(i, _)| *i), if explain { cfg.max_evidence } else { 0 });
     Signal::new(
         FactorKind::Overdue,
         saturate(items.len() as f64, cfg.overdue_saturation),
@@ -163,7 +196,7 @@ fn overdue(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
     )
 }
 
-fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig) -> Signal {
+fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig, explain: bool) -> Signal {
     let mut items: Vec<(usize, Priority)> = open
         .iter()
         .map(|&idx| (idx, ix.issue(idx).priority))
@@ -172,21 +205,30 @@ fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig) -> Signal {
     items.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let p0 = items.iter().filter(|(_, p)| *p == Priority::P0).count();
     let p1 = items.len() - p0;
-    let why = if items.is_empty() {
-        "No P0 or P1 item is open.".to_owned()
+    let why = if explain {
+        if items.is_empty() {
+            "No P0 or P1 item is open.".to_owned()
+        } else {
+            let mut parts = Vec::new();
+            if p0 > 0 {
+                parts.push(format!("{p0} P0"));
+            }
+            if p1 > 0 {
+                parts.push(format!("{p1} P1"));
+            }
+            let verb = if items.len() == 1 { "item is" } else { "items are" };
+            format!(
+                "{} {verb} open, starting with {}.",
+                parts.join(" and "),
+                ix.issue(items[0].0).key
+            )
+        }
     } else {
-        let mut parts = Vec::new();
-        if p0 > 0 {
-            parts.push(format!("{p0} P0"));
-        }
-        if p1 > 0 {
-            parts.push(format!("{p1} P1"));
-        }
-        let verb = if items.len() == 1 { "item is" } else { "items are" };
-        format!("{} {verb} open, starting with {}.", parts.join(" and "), ix.issue(items[0].0).key)
+        String::new()
     };
     let weight = 2.0 * p0 as f64 + p1 as f64;
-    let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
+    let evidence =
+        keys(ix, items.iter().map(|(i, _)| *i), if explain { cfg.max_evidence } else { 0 });
     Signal::new(
         FactorKind::HighPriority,
         saturate(weight, cfg.high_priority_saturation),
@@ -242,7 +284,13 @@ fn aging(
     )
 }
 
-fn stalled(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
+fn stalled(
+    ix: &Index<'_>,
+    open: &[usize],
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+    explain: bool,
+) -> Signal {
     let mut items: Vec<(usize, f64)> = open
         .iter()
         .filter(|&&idx| {
@@ -253,17 +301,22 @@ fn stalled(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -
         .filter(|(_, quiet)| *quiet >= cfg.stalled_days)
         .collect();
     items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let why = match items.first() {
-        None => format!("Everything in progress moved within {:.0} days.", cfg.stalled_days),
-        Some(&(idx, quiet)) => format!(
-            "{} in progress without any change for {:.0}+ days; {} for {}.",
-            plural(items.len(), "item sits", "items sit"),
-            cfg.stalled_days,
-            ix.issue(idx).key,
-            days(quiet)
-        ),
+    let why = if explain {
+        match items.first() {
+            None => format!("Everything in progress moved within {:.0} days.", cfg.stalled_days),
+            Some(&(idx, quiet)) => format!(
+                "{} in progress without any change for {:.0}+ days; {} for {}.",
+                plural(items.len(), "item sits", "items sit"),
+                cfg.stalled_days,
+                ix.issue(idx).key,
+                days(quiet)
+            ),
+        }
+    } else {
+        String::new()
     };
-    let evidence = keys(ix, items.iter().map(|(i, _)| *i), cfg.max_evidence);
+    let evidence =
+        keys(ix, items.iter().map(|(i, _)| *i), if explain { cfg.max_evidence } else { 0 });
     Signal::new(
         FactorKind::Stalled,
         saturate(items.len() as f64, cfg.stalled_saturation),
@@ -378,26 +431,36 @@ fn sprint(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig) 
     [completion, creep, carry]
 }
 
-fn cross_team(ix: &Index<'_>, open: &[usize], t: DateTime<Utc>, cfg: &RiskConfig) -> Signal {
+fn cross_team(
+    ix: &Index<'_>,
+    open: &[usize],
+    t: DateTime<Utc>,
+    cfg: &RiskConfig,
+    explain: bool,
+) -> Signal {
     let pairs = ix.cross_team_blockers(open, t);
-    let why = match pairs.first() {
-        None => "Nothing waits on another team.".to_owned(),
-        Some(&(blocked, blocker)) => {
-            let other = ix.issue(blocker);
-            let team = other.team.as_ref().map_or_else(String::new, |tm| format!(" ({tm})"));
-            let more = if pairs.len() > 1 {
-                format!("; {}", plural(pairs.len() - 1, "more wait", "more waits"))
-            } else {
-                String::new()
-            };
-            format!("{} waits on {}{team}, not done{more}.", ix.issue(blocked).key, other.key)
+    let why = if explain {
+        match pairs.first() {
+            None => "Nothing waits on another team.".to_owned(),
+            Some(&(blocked, blocker)) => {
+                let other = ix.issue(blocker);
+                let team = other.team.as_ref().map_or_else(String::new, |tm| format!(" ({tm})"));
+                let more = if pairs.len() > 1 {
+                    format!("; {}", plural(pairs.len() - 1, "more wait", "more waits"))
+                } else {
+                    String::new()
+                };
+                format!("{} waits on {}{team}, not done{more}.", ix.issue(blocked).key, other.key)
+            }
         }
+    } else {
+        String::new()
     };
     let mut evidence = Vec::new();
     for &(blocked, blocker) in &pairs {
         for idx in [blocked, blocker] {
             let key = &ix.issue(idx).key;
-            if !evidence.contains(key) && evidence.len() < cfg.max_evidence {
+            if explain && !evidence.contains(key) && evidence.len() < cfg.max_evidence {
                 evidence.push(key.clone());
             }
         }

@@ -553,12 +553,14 @@ struct Observed {
     organisation: Vec<Signal>,
 }
 
-fn observe_all(ix: &Index<'_>, t: DateTime<Utc>, cfg: &RiskConfig) -> Observed {
+/// Every team's signals at `t` and their roll-up; `explain` as in [`Scope`].
+fn observe_all(ix: &Index<'_>, t: DateTime<Utc>, cfg: &RiskConfig, explain: bool) -> Observed {
     let teams: Vec<(TeamId, Vec<Signal>)> = ix
         .by_team
         .iter()
         .map(|(team, issues)| {
-            let scope = Scope { issues, team_issues: issues, team: Some(team), epic: None };
+            let scope =
+                Scope { issues, team_issues: issues, team: Some(team), epic: None, explain };
             (team.clone(), factors::observe(ix, scope, t, cfg))
         })
         .collect();
@@ -575,13 +577,19 @@ fn epic_signals(
     epic: usize,
     t: DateTime<Utc>,
     cfg: &RiskConfig,
+    explain: bool,
 ) -> Option<Vec<Signal>> {
     let issue = ix.issue(epic);
     let children = ix.children.get(issue.key.as_str())?;
     let team_issues =
         issue.team.as_ref().and_then(|tm| ix.by_team.get(tm)).map_or(&children[..], Vec::as_slice);
-    let scope =
-        Scope { issues: children, team_issues, team: issue.team.as_ref(), epic: Some(epic) };
+    let scope = Scope {
+        issues: children,
+        team_issues,
+        team: issue.team.as_ref(),
+        epic: Some(epic),
+        explain,
+    };
     existed(ix, children, t).then(|| factors::observe(ix, scope, t, cfg))
 }
 
@@ -596,8 +604,9 @@ pub fn risk_report(dataset: &Dataset, as_of: DateTime<Utc>, cfg: &RiskConfig) ->
 pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) -> RiskReport {
     let dataset = ix.dataset;
     let week_ago = as_of - Duration::days(7);
-    let now = observe_all(ix, as_of, cfg);
-    let before = observe_all(ix, week_ago, cfg);
+    let now = observe_all(ix, as_of, cfg, true);
+    // Only last week's scores are read.
+    let before = observe_all(ix, week_ago, cfg, false);
     let teams = now
         .teams
         .iter()
@@ -617,8 +626,9 @@ pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) 
         .copied()
         .filter(|&e| ix.is_open_at(ix.issue(e), as_of))
         .filter_map(|e| {
-            let signals = epic_signals(ix, e, as_of, cfg)?;
-            let previous = epic_signals(ix, e, week_ago, cfg).map(|s| score_signals(&s, cfg).0);
+            let signals = epic_signals(ix, e, as_of, cfg, true)?;
+            let previous =
+                epic_signals(ix, e, week_ago, cfg, false).map(|s| score_signals(&s, cfg).0);
             let issue = ix.issue(e);
             Some(EpicRisk {
                 epic: issue.key.clone(),
@@ -643,13 +653,14 @@ pub fn team_risk(
 ) -> Option<RiskScore> {
     let ix = Index::new(dataset, &cfg.blocked_statuses, signals::horizon(as_of));
     let issues = ix.by_team.get(team)?;
-    let observe = |t| {
-        let scope = Scope { issues, team_issues: issues, team: Some(team), epic: None };
+    let observe = |t, explain| {
+        let scope = Scope { issues, team_issues: issues, team: Some(team), epic: None, explain };
         factors::observe(&ix, scope, t, cfg)
     };
     let week_ago = as_of - Duration::days(7);
-    let previous = existed(&ix, issues, week_ago).then(|| score_signals(&observe(week_ago), cfg).0);
-    Some(finish(&observe(as_of), previous, cfg))
+    let previous =
+        existed(&ix, issues, week_ago).then(|| score_signals(&observe(week_ago, false), cfg).0);
+    Some(finish(&observe(as_of, true), previous, cfg))
 }
 
 /// One epic's risk as of `as_of`; `None` when `epic` is not an epic with children.
@@ -664,9 +675,9 @@ pub fn epic_risk(
     if !signals::is_epic(ix.issue(idx)) {
         return None;
     }
-    let signals = epic_signals(&ix, idx, as_of, cfg)?;
-    let previous =
-        epic_signals(&ix, idx, as_of - Duration::days(7), cfg).map(|s| score_signals(&s, cfg).0);
+    let signals = epic_signals(&ix, idx, as_of, cfg, true)?;
+    let previous = epic_signals(&ix, idx, as_of - Duration::days(7), cfg, false)
+        .map(|s| score_signals(&s, cfg).0);
     Some(finish(&signals, previous, cfg))
 }
 

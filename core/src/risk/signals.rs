@@ -326,7 +326,10 @@ fn final_blocked<'d>(issue: &'d Issue, lookup: &mut StatusLookup<'d>) -> bool {
     }
 }
 
-/// Records every sprint `issue` (at `idx`) was ever in.
+/// Records every sprint `issue` (at `idx`) can be in at some instant: the
+/// ones [`sprints_at`] can return (the current field, the first change's
+/// `from`, every change's `to`). A later change's `from` repeats the change
+/// before it and is not read.
 fn push_sprints(
     idx: usize,
     issue: &Issue,
@@ -335,9 +338,9 @@ fn push_sprints(
     let ever = issue
         .sprints
         .iter()
-        .chain(issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to)));
-    // The same few sprints repeat along the history (each change's `to` is
-    // the next one's `from`): look each up in the map once.
+        .chain(issue.sprint_history.first().into_iter().flat_map(|c| &c.from))
+        .chain(issue.sprint_history.iter().flat_map(|c| &c.to));
+    // The same few sprints repeat along the history: look each up in the map once.
     let mut seen: [Option<SprintId>; 4] = [None; 4];
     for (n, sprint) in ever.enumerate() {
         if seen.contains(&Some(*sprint)) {
@@ -909,6 +912,11 @@ impl<'a> Index<'a> {
             .filter(running)
             .filter(|s| listed_by_issues(s.id))
             .max_by_key(|s| (s.start, s.id))
+    }
+
+    /// True when the issue at `idx` is an epic (its type read once, while the index was built).
+    pub(crate) fn is_epic_at(&self, idx: usize) -> bool {
+        self.facts[idx].epic
     }
 
     /// True when `idx` is an issue the index keeps (not settled before the horizon).
