@@ -40,7 +40,8 @@ fn name_of(value: Option<&Value>) -> Option<&str> {
     value.and_then(|v| v.get("name")).and_then(Value::as_str)
 }
 
-fn number(value: &Value) -> Option<f64> {
+/// An estimate: a finite number, or a string holding one.
+pub(super) fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -109,26 +110,13 @@ pub(crate) fn parse_issue_with(
         }
         let total = changelog_value.get("total").and_then(Value::as_u64);
         let held = changelog_value.get("histories").and_then(Value::as_array).map_or(0, Vec::len);
-        if let Some(total) = total.filter(|t| *t as usize > held) {
-            diags.push(Diagnostic::field(
-                k,
-                "changelog",
-                format!("changelog holds {held} of {total} histories; the rest must be paged from /issue/{key}/changelog"),
-            ));
-        }
+        diags.extend(truncated_changelog(&key, held, total));
     }
     if let Some(typed) = typed {
         for h in &typed.histories {
             histories.extend(changelog::history_from_raw(h, roles, k, &mut diags));
         }
-        let held = typed.histories.len();
-        if let Some(total) = typed.total.filter(|t| *t as usize > held) {
-            diags.push(Diagnostic::field(
-                k,
-                "changelog",
-                format!("changelog holds {held} of {total} histories; the rest must be paged from /issue/{key}/changelog"),
-            ));
-        }
+        diags.extend(truncated_changelog(&key, typed.histories.len(), typed.total));
     }
     if let Some((changelog_value, timestamp)) = webhook_changelog {
         histories.extend(changelog::parse_history(
@@ -257,13 +245,9 @@ pub(crate) fn parse_issue_with(
     if let Some(p) = fields.get("parent") {
         if let Some(pkey) = p.get("key").and_then(Value::as_str) {
             let ptype = p.pointer("/fields/issuetype");
-            let is_epic = name_of(ptype).is_some_and(|n| n.eq_ignore_ascii_case("epic"))
-                || ptype.and_then(|t| t.get("hierarchyLevel")).and_then(Value::as_i64) == Some(1);
-            if is_epic {
-                epic.get_or_insert_with(|| IssueKey::from(pkey));
-            } else {
-                parent = Some(IssueKey::from(pkey));
-            }
+            let level_one =
+                ptype.and_then(|t| t.get("hierarchyLevel")).and_then(Value::as_i64) == Some(1);
+            parent = epic_or_parent(pkey, name_of(ptype), level_one, &mut epic);
         }
     }
 
@@ -306,21 +290,8 @@ pub(crate) fn parse_issue_with(
         }
     }
 
-    let links = fields
-        .get("issuelinks")
-        .and_then(Value::as_array)
-        .map(|links| links.iter().filter_map(parse_link).collect())
-        .unwrap_or_default();
-
-    let flagged = match fields.get("flagged") {
-        Some(Value::Bool(b)) => *b,
-        _ => roles.flagged.iter().any(|id| match fields.get(id) {
-            Some(Value::Array(a)) => !a.is_empty(),
-            Some(Value::Object(_)) => true,
-            Some(Value::String(s)) => !s.is_empty(),
-            _ => false,
-        }),
-    };
+    let links = links_of(fields.get("issuelinks"));
+    let flagged = is_flagged(|id| fields.get(id), roles);
 
     let issue_type = name_of(fields.get("issuetype")).unwrap_or("Unknown").to_owned();
     let project = fields
@@ -372,6 +343,58 @@ pub(crate) fn parse_issue_with(
     changelog::apply(&mut issue, histories, roles, &names, &mut diags);
     issue.team = team_of(&issue, &extras.sprints, options);
     Ok((issue, extras, diags))
+}
+
+/// The diagnostic for an embedded changelog holding fewer histories than
+/// JIRA says there are.
+pub(super) fn truncated_changelog(
+    key: &IssueKey,
+    held: usize,
+    total: Option<u64>,
+) -> Option<Diagnostic> {
+    let total = total.filter(|t| *t as usize > held)?;
+    Some(Diagnostic::field(
+        Some(key),
+        "changelog",
+        format!("changelog holds {held} of {total} histories; the rest must be paged from /issue/{key}/changelog"),
+    ))
+}
+
+/// A parent that is an epic (by type name or hierarchy level 1) becomes the
+/// epic unless one is known already; any other parent is returned.
+pub(super) fn epic_or_parent(
+    parent: &str,
+    type_name: Option<&str>,
+    level_one: bool,
+    epic: &mut Option<IssueKey>,
+) -> Option<IssueKey> {
+    if type_name.is_some_and(|n| n.eq_ignore_ascii_case("epic")) || level_one {
+        epic.get_or_insert_with(|| IssueKey::from(parent));
+        None
+    } else {
+        Some(IssueKey::from(parent))
+    }
+}
+
+/// The links of an `issuelinks` value.
+pub(super) fn links_of(value: Option<&Value>) -> Vec<IssueLink> {
+    value
+        .and_then(Value::as_array)
+        .map(|links| links.iter().filter_map(parse_link).collect())
+        .unwrap_or_default()
+}
+
+/// The agile API's `flagged`, else a non-empty Flagged field.
+pub(super) fn is_flagged<'v>(field: impl Fn(&str) -> Option<&'v Value>, roles: &Roles) -> bool {
+    match field("flagged") {
+        Some(Value::Bool(b)) => *b,
+        _ => roles.flagged.iter().any(|id| match field(id) {
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(Value::Object(_)) => true,
+            Some(Value::String(s)) => !s.is_empty(),
+            _ => false,
+        }),
+    }
 }
 
 pub(crate) fn parse_link(link: &Value) -> Option<IssueLink> {

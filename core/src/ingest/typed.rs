@@ -22,7 +22,10 @@ use serde_json::{Map, Value};
 
 use super::changelog::{self, History, RawChangelog};
 use super::fields::Roles;
-use super::issue::{parse_issue_with, team_of, Extras};
+use super::issue::{
+    epic_or_parent, is_flagged, links_of, number, parse_issue_with, team_of, truncated_changelog,
+    Extras,
+};
 use super::pruned;
 use super::sprint::{looks_like_sprint_field, sprint_from_value};
 use super::time::{parse_date, parse_timestamp};
@@ -421,14 +424,7 @@ fn clean(
         for h in &typed.histories {
             histories.extend(changelog::history_from_raw(h, roles, k, &mut diags));
         }
-        let held = typed.histories.len();
-        if let Some(total) = typed.total.filter(|t| *t as usize > held) {
-            diags.push(Diagnostic::field(
-                k,
-                "changelog",
-                format!("changelog holds {held} of {total} histories; the rest must be paged from /issue/{key}/changelog"),
-            ));
-        }
+        diags.extend(truncated_changelog(&key, typed.histories.len(), typed.total));
     }
     // Roles learned from this issue's changelog may name fields differently.
     if !(by_id(&roles.points) && by_id(&roles.sprint)) {
@@ -465,18 +461,13 @@ fn clean(
     if let Some(p) = &fields.parent {
         if let Some(pkey) = p.key.as_str() {
             let ptype = p.fields.as_ref().and_then(|f| f.issuetype.as_ref());
-            let is_epic =
-                ptype.and_then(|t| t.name.as_str()).is_some_and(|n| n.eq_ignore_ascii_case("epic"))
-                    || ptype.is_some_and(|t| match t.hierarchy_level {
-                        Scalar::Int(n) => n == 1,
-                        Scalar::UInt(n) => n == 1,
-                        _ => false,
-                    });
-            if is_epic {
-                epic.get_or_insert_with(|| IssueKey::from(pkey));
-            } else {
-                parent = Some(IssueKey::from(pkey));
-            }
+            let level_one = ptype.is_some_and(|t| match t.hierarchy_level {
+                Scalar::Int(n) => n == 1,
+                Scalar::UInt(n) => n == 1,
+                _ => false,
+            });
+            parent =
+                epic_or_parent(pkey, ptype.and_then(|t| t.name.as_str()), level_one, &mut epic);
         }
     }
 
@@ -514,21 +505,8 @@ fn clean(
         extras.sprints.push(sprint);
     }
 
-    let links = other
-        .get("issuelinks")
-        .and_then(Value::as_array)
-        .map(|links| links.iter().filter_map(super::issue::parse_link).collect())
-        .unwrap_or_default();
-
-    let flagged = match other.get("flagged") {
-        Some(Value::Bool(b)) => *b,
-        _ => roles.flagged.iter().any(|id| match other.get(id) {
-            Some(Value::Array(a)) => !a.is_empty(),
-            Some(Value::Object(_)) => true,
-            Some(Value::String(s)) => !s.is_empty(),
-            _ => false,
-        }),
-    };
+    let links = links_of(other.get("issuelinks"));
+    let flagged = is_flagged(|id| other.get(id), roles);
 
     let issue_type =
         fields.issuetype.as_ref().and_then(|t| t.name.as_str()).unwrap_or("Unknown").to_owned();
@@ -589,13 +567,4 @@ fn clean(
     }
     issue.team = team_of(&issue, &extras.sprints, options);
     Some((issue, extras, diags))
-}
-
-fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-    .filter(|f: &f64| f.is_finite())
 }
