@@ -185,8 +185,9 @@ impl Reader<'_> {
 /// element is not an issue the typed reader can read.
 fn parse_range(input: &str, mut pos: usize, limit: usize, reader: &mut Reader<'_>) -> Option<End> {
     let bytes = input.as_bytes();
+    let mut clean = fast::Clean::default();
     loop {
-        let fast = if reader.fast { fast::raw_issue(input, pos) } else { None };
+        let fast = if reader.fast { fast::raw_issue(input, pos, &mut clean) } else { None };
         let (raw, next) = fast.or_else(|| one::<RawIssue<'_>>(input, pos))?;
         reader.read(&raw)?;
         pos = skip_ws(bytes, next);
