@@ -72,7 +72,7 @@ pub(crate) struct Index<'a> {
     cycle_cache: Cache<(ListKey, i64), Rc<Vec<f64>>>,
     throughput_cache: Cache<(ListKey, i64, i64), Rc<Vec<u32>>>,
     open_cache: Cache<(ListKey, i64), Rc<Vec<usize>>>,
-    aging_cache: Cache<(ListKey, i64), Rc<Vec<(usize, i64)>>>,
+    aging_cache: Cache<(ListKey, i64), Rc<Aged>>,
     /// Exact "when" distributions per (throughput source, instant, items):
     /// the dated epics of a team without their own throughput share one.
     when_cache: Cache<(ListKey, i64, u32), Option<Rc<ExactWhen>>>,
@@ -227,6 +227,9 @@ fn fact_of(issue: &Issue) -> Fact {
 /// Identifies an issue list for the caches: its address, length, first and
 /// last elements (the lists are the index's own, or live as long as it).
 type ListKey = (usize, usize, usize, usize);
+
+/// Items in progress with their age in days, oldest first.
+type Aged = Vec<(usize, i64)>;
 
 /// A memo table filled while one index is in use.
 type Cache<K, V> = RefCell<HashMap<K, V>>;
@@ -765,7 +768,7 @@ impl<'a> Index<'a> {
     /// oldest first (ties by key): the team page's aging chart
     /// ([`flow::aging_wip_from_flows`]) without its percentile bands, which
     /// no rule reads.
-    pub(crate) fn aging(&self, open: &[usize], t: DateTime<Utc>) -> Rc<Vec<(usize, i64)>> {
+    pub(crate) fn aging(&self, open: &[usize], t: DateTime<Utc>) -> Rc<Aged> {
         let key = (list_key(open), t.timestamp());
         if let Some(hit) = self.aging_cache.borrow().get(&key) {
             return hit.clone();
