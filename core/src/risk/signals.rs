@@ -207,20 +207,27 @@ struct Fact {
     live: bool,
 }
 
-fn fact_of(issue: &Issue) -> Fact {
+/// The final state of `issue`; `live` unless it was finished for good before `horizon`.
+fn fact_of(issue: &Issue, horizon: DateTime<Utc>) -> Fact {
     let settled = issue.status_history.last().map_or(issue.created, |c| c.at);
     let finished =
         (issue.category == StatusCategory::Done).then(|| match issue.status_history.last() {
             Some(change) => change.at,
             None => issue.resolved.unwrap_or(issue.created),
         });
+    let epic = is_epic(issue);
+    // Epics are always kept; an issue done before the horizon, resolved
+    // before it and unchanged since can change no answer after it.
+    let done_for_good = issue.category == StatusCategory::Done
+        && issue.resolved.is_none_or(|r| r < horizon)
+        && settled < horizon;
     Fact {
         created: issue.created,
         settled,
         finished,
         category: issue.category,
-        epic: is_epic(issue),
-        live: false,
+        epic,
+        live: epic || !done_for_good,
     }
 }
 
@@ -401,8 +408,9 @@ impl<'a> Index<'a> {
         let n = dataset.issues.len();
         // A tight first pass over the final states: the one read of each
         // issue's history it needs misses the cache, and a short loop keeps
-        // many of those reads in flight at once.
-        let mut facts: Vec<Fact> = dataset.issues.iter().map(fact_of).collect();
+        // many of those reads in flight at once. The pass below then reads
+        // only the issues kept.
+        let facts: Vec<Fact> = dataset.issues.iter().map(|i| fact_of(i, horizon)).collect();
         let mut by_key = HashMap::with_capacity_and_hasher(n / 2, BuildHasherDefault::default());
         let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
         for team in &dataset.teams {
@@ -423,24 +431,20 @@ impl<'a> Index<'a> {
         let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
             HashMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
-        for (idx, (issue, fact)) in dataset.issues.iter().zip(facts.iter_mut()).enumerate() {
+        for (idx, fact) in facts.iter().enumerate() {
+            // Settled issues are left out of the key index too: as blockers
+            // they are done, and "unknown" and "done long ago" answer alike.
+            if !fact.live {
+                continue;
+            }
+            let issue = &dataset.issues[idx];
             if fact.epic {
                 by_key.insert(issue.key.as_str(), idx);
                 epics.push(idx);
                 live.push(idx);
-                fact.live = true;
                 push_sprints(idx, issue, &mut in_sprint);
                 continue;
             }
-            let settled = fact.category == StatusCategory::Done
-                && issue.resolved.is_none_or(|r| r < horizon)
-                && fact.settled < horizon;
-            // Settled issues are left out of the key index too: as blockers
-            // they are done, and "unknown" and "done long ago" answer alike.
-            if settled {
-                continue;
-            }
-            fact.live = true;
             by_key.insert(issue.key.as_str(), idx);
             live.push(idx);
             if let Some(team) = &issue.team {
