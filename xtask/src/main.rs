@@ -61,7 +61,10 @@ fn main() -> Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives one level below the root").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the root")
+        .to_owned()
 }
 
 /// Where the pinned tools live and how to call them.
@@ -128,7 +131,13 @@ impl Tools {
         let want = format!("trunk {TRUNK_VERSION}");
         if self.version_of("trunk").as_deref() != Some(want.as_str()) {
             step(&format!("installing {want} (about 12 minutes, once)"));
-            run(self.command("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
+            run(self.command("cargo").args([
+                "install",
+                "--locked",
+                "trunk",
+                "--version",
+                TRUNK_VERSION,
+            ]))?;
         }
         Ok(())
     }
@@ -139,7 +148,12 @@ impl Tools {
         if self.version_of("wasm-bindgen").as_deref() != Some(want.as_str()) {
             step(&format!("installing wasm-bindgen-cli {version} (about 6 minutes, once)"));
             // Not --locked: the CLI's own lock names a crate version the registry no longer has.
-            run(self.command("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))?;
+            run(self.command("cargo").args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &version,
+            ]))?;
         }
         Ok(())
     }
@@ -147,7 +161,8 @@ impl Tools {
     fn wasm_opt(&self) -> Result<()> {
         let have = self.npm_bin.join("wasm-opt");
         let current = Command::new(&have).arg("--version").output().ok();
-        let ok = current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(WASM_OPT_VERSION));
+        let ok =
+            current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(WASM_OPT_VERSION));
         if !ok {
             step(&format!("installing wasm-opt from npm {BINARYEN_NPM}"));
             fs::create_dir_all(self.root.join(".tools"))?;
@@ -195,20 +210,61 @@ fn is_root() -> bool {
 fn locked_version(root: &Path, package: &str) -> Result<String> {
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
     let end = lock[start..].find('"').context("malformed Cargo.lock")?;
     Ok(lock[start..start + end].to_owned())
 }
 
 fn build_web(tools: &Tools) -> Result<()> {
     step("building the dashboard (trunk, release, offline)");
-    run(tools.command("trunk").args(["build", "--release", "--offline"]))
+    run(tools.command("trunk").args(["build", "--release", "--offline"]))?;
+    report_shipped_size(&tools.root.join("dist"))
+}
+
+/// Prints what a browser downloads for the app (the `.wasm` and the JS loader,
+/// each `gzip -9`), against the 500 KB budget of the dashboard.
+fn report_shipped_size(dist: &Path) -> Result<()> {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for entry in fs::read_dir(dist).context("reading dist/")? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        // The service worker is a separate download, not part of the app.
+        let shipped = name.starts_with("director-web")
+            && path.extension().is_some_and(|ext| ext == "wasm" || ext == "js");
+        if !shipped {
+            continue;
+        }
+        let out = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&path)
+            .output()
+            .with_context(|| format!("running gzip on {}", path.display()))?;
+        if !out.status.success() {
+            bail!("gzip failed on {}", path.display());
+        }
+        total += out.stdout.len();
+        parts.push(format!("{name} {} B", out.stdout.len()));
+    }
+    parts.sort();
+    eprintln!("xtask: shipped, gzip -9: {} = {total} B (budget 500 KB)", parts.join(" + "));
+    Ok(())
 }
 
 fn demo(tools: &Tools, serve_args: &[String]) -> Result<()> {
     step("starting the demo (claudedirector serve --demo)");
     let mut cmd = tools.command("cargo");
-    cmd.args(["run", "--release", "--quiet", "-p", "director-proxy", "--bin", "claudedirector", "--"]);
+    cmd.args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "director-proxy",
+        "--bin",
+        "claudedirector",
+        "--",
+    ]);
     cmd.args(serve_args);
     run(&mut cmd)
 }
@@ -240,7 +296,14 @@ fn lint(tools: &Tools) -> Result<()> {
     step("rustfmt --check");
     run(tools.command("cargo").args(["fmt", "--all", "--check"]))?;
     step("clippy -D warnings");
-    run(tools.command("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    run(tools.command("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn step(what: &str) {
