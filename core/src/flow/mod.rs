@@ -12,7 +12,9 @@
 //! in `docs/metrics.md`, section "Flow".
 //!
 //! Free functions other modules use: [`daily_throughput`],
-//! [`cycle_time_percentiles`], [`aging_wip`], [`flows`].
+//! [`cycle_time_percentiles`], [`aging_wip`], [`flows`]; callers that
+//! also need the flows (data quality) build them once and pass them to
+//! [`flow_report_from_flows`].
 
 mod aging;
 mod blocked;
