@@ -2,7 +2,7 @@
 # Side by side, in one run, on the same export: ClaudeDirector's core (release
 # build) and jira-agile-metrics 0.24 (`run_peer.py --calc-only`), same workflow.
 #
-#   bench/compare_peer.sh target/bench/10k.json
+#   bench/compare_peer.sh target/bench/v2/10k.json
 #
 # Needs target/peer-venv (the `peer` integration test creates it) and the peer
 # scripts in ../shared/bench/peer (or PEER_DIR).
