@@ -104,22 +104,22 @@ pub(crate) struct Index<'a> {
     facts: Vec<Fact>,
 }
 
-/// What the analytics read of an issue's [`IssueFlow`].
+/// What the analytics read of an issue's [`IssueFlow`]: two days, so the
+/// table of one per issue stays small.
 #[derive(Debug, Clone, Copy)]
 struct FlowDays {
     started: Option<NaiveDate>,
     completed: Option<NaiveDate>,
-    /// [`flow::cycle_time_days`].
-    cycle_days: Option<i64>,
 }
 
 impl FlowDays {
-    fn of(flow: &IssueFlow, options: &FlowOptions) -> FlowDays {
-        FlowDays {
-            started: flow.started,
-            completed: flow.completed,
-            cycle_days: flow::cycle_time_days(flow, options.convention),
-        }
+    fn of(flow: &IssueFlow) -> FlowDays {
+        FlowDays { started: flow.started, completed: flow.completed }
+    }
+
+    /// [`flow::cycle_time_days`]: `completed − started` in flow's convention.
+    fn cycle_days(&self, convention: CycleTimeConvention) -> Option<i64> {
+        Some(age_days(self.started?, self.completed?, convention))
     }
 
     /// What [`flow::issue_flow`] gives for `started`, `completed` and the
@@ -137,7 +137,7 @@ impl FlowDays {
         const MAX_STAGES: usize = 8;
         let n = workflow.stages.len();
         if n > MAX_STAGES || workflow.start > workflow.done || workflow.done >= n {
-            return FlowDays::of(&flow::issue_flow(issue, workflow, options), options);
+            return FlowDays::of(&flow::issue_flow(issue, workflow, options));
         }
         // First entry into each stage (flow keeps its day; the day of the
         // same instant is taken at the end).
@@ -168,13 +168,7 @@ impl FlowDays {
             BackwardMoves::Reset => true,
             BackwardMoves::Keep => current_stage == Some(workflow.done),
         });
-        let cycle_days = match (started, completed) {
-            (Some(started), Some(completed)) => {
-                Some(age_days(started, completed, options.convention))
-            }
-            _ => None,
-        };
-        FlowDays { started, completed, cycle_days }
+        FlowDays { started, completed }
     }
 
     /// [`IssueFlow::in_progress_on`].
@@ -183,8 +177,8 @@ impl FlowDays {
     }
 }
 
-/// Flow's age of an item in progress on `day` (the aging chart's rule:
-/// `day − start day`, plus one in the inclusive convention).
+/// Flow's count of days from `started` to `day`: `day − started`, plus one
+/// in the inclusive convention (its aging chart's age and its cycle time).
 fn age_days(started: NaiveDate, day: NaiveDate, convention: CycleTimeConvention) -> i64 {
     let elapsed = (day - started).num_days();
     match convention {
@@ -726,7 +720,9 @@ impl<'a> Index<'a> {
                 if done < earliest {
                     return None;
                 }
-                let FlowDays { completed: day, cycle_days, .. } = self.flow_days(idx);
+                let days = self.flow_days(idx);
+                let (day, cycle_days) =
+                    (days.completed, days.cycle_days(self.flow_options.convention));
                 let day = day.filter(|d| *d >= first_day && *d <= last_day)?;
                 Some((day, cycle_days))
             })
@@ -1255,7 +1251,7 @@ mod tests {
                 assert_eq!(days.started, flow.started, "{} {rule:?}", issue.key);
                 assert_eq!(days.completed, flow.completed, "{} {rule:?}", issue.key);
                 assert_eq!(
-                    days.cycle_days,
+                    days.cycle_days(options.convention),
                     flow::cycle_time_days(&flow, options.convention),
                     "{} {rule:?}",
                     issue.key
