@@ -362,27 +362,27 @@ pub(crate) struct RawChangelog<'a> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawHistory<'a> {
     #[serde(default, borrow)]
-    pub(super) id: Scalar<'a>,
+    id: Scalar<'a>,
     #[serde(default, borrow)]
-    pub(super) created: Scalar<'a>,
+    created: Scalar<'a>,
     #[serde(default, borrow)]
-    pub(super) items: Vec<RawItem<'a>>,
+    items: Vec<RawItem<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct RawItem<'a> {
+struct RawItem<'a> {
     #[serde(borrow)]
-    pub(super) field: Option<std::borrow::Cow<'a, str>>,
+    field: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "fieldId", borrow)]
-    pub(super) field_id: Option<std::borrow::Cow<'a, str>>,
+    field_id: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) from: Option<std::borrow::Cow<'a, str>>,
+    from: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "fromString", borrow)]
-    pub(super) from_string: Option<std::borrow::Cow<'a, str>>,
+    from_string: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
-    pub(super) to: Option<std::borrow::Cow<'a, str>>,
+    to: Option<std::borrow::Cow<'a, str>>,
     #[serde(rename = "toString", borrow)]
-    pub(super) to_string: Option<std::borrow::Cow<'a, str>>,
+    to_string: Option<std::borrow::Cow<'a, str>>,
 }
 
 /// The typed twin of [`parse_history`].

@@ -21,7 +21,6 @@
 
 mod changelog;
 mod diagnostic;
-mod fast;
 mod fields;
 mod input;
 mod issue;

@@ -18,7 +18,6 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::fast;
 use super::fields::{fields_from_value, Roles};
 use super::input::ParsedIssue;
 use super::typed::{self, RawIssue};
@@ -50,18 +49,12 @@ const PAGE_METADATA: [&str; 9] = [
 pub(crate) struct Split {
     pub(crate) threads: usize,
     pub(crate) min_bytes: usize,
-    /// Issues read by the byte-level reader ([`fast`]), serde taking any it
-    /// gives up on; `false` reads them all with serde (tests compare the two).
-    pub(crate) fast: bool,
 }
 
 impl Split {
-    /// Every core natively, one thread in WASM. The byte-level reader only
-    /// natively: in the browser, without vector instructions, its scans were
-    /// slower than serde's (181 against 150 ms for 20,000 issues, medians).
+    /// Every core natively, one thread in WASM.
     pub(crate) fn native() -> Split {
-        let fast = cfg!(not(target_arch = "wasm32"));
-        Split { threads: default_threads(), min_bytes: 4 << 20, fast }
+        Split { threads: default_threads(), min_bytes: 4 << 20 }
     }
 }
 
@@ -103,8 +96,7 @@ pub(crate) fn search_page(input: &str, options: &IngestOptions, split: Split) ->
             match key.as_ref() {
                 "issues" => {
                     saw_issues = true;
-                    let mut reader =
-                        Reader { options, roles: &mut roles, out: &mut issues, fast: split.fast };
+                    let mut reader = Reader { options, roles: &mut roles, out: &mut issues };
                     pos = issue_array(input, pos, split, &mut reader)?;
                 }
                 "names" => {
@@ -169,7 +161,6 @@ struct Reader<'r> {
     options: &'r IngestOptions,
     roles: &'r mut Roles,
     out: &'r mut Vec<ParsedIssue>,
-    fast: bool,
 }
 
 impl Reader<'_> {
@@ -188,10 +179,8 @@ impl Reader<'_> {
 /// element is not an issue the typed reader can read.
 fn parse_range(input: &str, mut pos: usize, limit: usize, reader: &mut Reader<'_>) -> Option<End> {
     let bytes = input.as_bytes();
-    let mut clean = fast::Clean::default();
     loop {
-        let fast = if reader.fast { fast::raw_issue(input, pos, &mut clean) } else { None };
-        let (raw, next) = fast.or_else(|| one::<RawIssue<'_>>(input, pos))?;
+        let (raw, next) = one::<RawIssue<'_>>(input, pos)?;
         reader.read(&raw)?;
         pos = skip_ws(bytes, next);
         match bytes.get(pos) {
@@ -319,8 +308,7 @@ mod parallel {
                     }
                     let mut roles = guess.clone();
                     let mut out = Vec::new();
-                    let mut reader =
-                        Reader { options, roles: &mut roles, out: &mut out, fast: split.fast };
+                    let mut reader = Reader { options, roles: &mut roles, out: &mut out };
                     let end = parse_range(input, starts[k], limits[k], &mut reader);
                     if sender.send((k, end.map(|end| (out, end, roles)))).is_err() {
                         break;
@@ -433,7 +421,7 @@ mod tests {
     }
 
     fn split(threads: usize) -> Split {
-        Split { threads, min_bytes: 16 << 10, fast: true }
+        Split { threads, min_bytes: 16 << 10 }
     }
 
     #[test]

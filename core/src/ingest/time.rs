@@ -150,6 +150,14 @@ mod tests {
     }
 
     #[test]
+    fn numbers_out_of_range_are_no_timestamp_and_no_panic() {
+        // -1.5e300 saturates to i64::MIN, whose plain `abs` overflows.
+        for n in [serde_json::json!(-1.5e300), serde_json::json!(i64::MIN), serde_json::json!(1e300)] {
+            assert_eq!(parse_timestamp_value(&n), None, "{n}");
+        }
+    }
+
+    #[test]
     fn unusual_spellings_fall_back_to_chrono() {
         assert!(parse_timestamp("2022-07-28T07:49:36+0000").is_some());
         assert!(parse_timestamp("2015-04-11T15:22:00.000+10:00").is_some());

@@ -120,15 +120,15 @@ fn put(map: &mut Map<String, Value>, key: &str, value: &Scalar<'_>) {
 #[serde(default)]
 pub(crate) struct Named<'a> {
     #[serde(borrow)]
-    pub(super) name: Scalar<'a>,
+    name: Scalar<'a>,
     #[serde(borrow)]
-    pub(super) key: Scalar<'a>,
+    key: Scalar<'a>,
     #[serde(rename = "displayName", borrow)]
-    pub(super) display_name: Scalar<'a>,
+    display_name: Scalar<'a>,
     #[serde(rename = "hierarchyLevel", borrow)]
-    pub(super) hierarchy_level: Scalar<'a>,
+    hierarchy_level: Scalar<'a>,
     #[serde(rename = "statusCategory", borrow)]
-    pub(super) status_category: Option<Box<Named<'a>>>,
+    status_category: Option<Box<Named<'a>>>,
 }
 
 impl Named<'_> {
@@ -150,16 +150,16 @@ impl Named<'_> {
 #[serde(default)]
 pub(crate) struct Parent<'a> {
     #[serde(borrow)]
-    pub(super) key: Scalar<'a>,
+    key: Scalar<'a>,
     #[serde(borrow)]
-    pub(super) fields: Option<ParentFields<'a>>,
+    fields: Option<ParentFields<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ParentFields<'a> {
     #[serde(borrow)]
-    pub(super) issuetype: Option<Named<'a>>,
+    issuetype: Option<Named<'a>>,
 }
 
 impl Parent<'_> {
@@ -181,27 +181,27 @@ impl Parent<'_> {
 /// it may read by id (custom fields) as a pruned value.
 #[derive(Debug, Default)]
 pub(crate) struct Fields<'a> {
-    pub(super) created: Scalar<'a>,
-    pub(super) updated: Scalar<'a>,
-    pub(super) resolutiondate: Scalar<'a>,
-    pub(super) duedate: Scalar<'a>,
-    pub(super) summary: Scalar<'a>,
-    pub(super) status: Option<Named<'a>>,
-    pub(super) priority: Option<Named<'a>>,
-    pub(super) issuetype: Option<Named<'a>>,
-    pub(super) project: Option<Named<'a>>,
-    pub(super) assignee: Option<Named<'a>>,
-    pub(super) epic: Option<Named<'a>>,
-    pub(super) parent: Option<Parent<'a>>,
-    pub(super) labels: Option<Vec<Scalar<'a>>>,
+    created: Scalar<'a>,
+    updated: Scalar<'a>,
+    resolutiondate: Scalar<'a>,
+    duedate: Scalar<'a>,
+    summary: Scalar<'a>,
+    status: Option<Named<'a>>,
+    priority: Option<Named<'a>>,
+    issuetype: Option<Named<'a>>,
+    project: Option<Named<'a>>,
+    assignee: Option<Named<'a>>,
+    epic: Option<Named<'a>>,
+    parent: Option<Parent<'a>>,
+    labels: Option<Vec<Scalar<'a>>>,
     /// Members read as values: links, the agile API's sprint fields, custom fields.
-    pub(super) other: Other<'a>,
+    other: Other<'a>,
 }
 
 /// The members of `fields` read as values, in input order. A list, not a
 /// map: an issue has a handful, and their names are borrowed from the input.
 #[derive(Debug, Default)]
-pub(crate) struct Other<'a>(pub(super) Vec<(Cow<'a, str>, Value)>);
+pub(crate) struct Other<'a>(Vec<(Cow<'a, str>, Value)>);
 
 impl Other<'_> {
     /// The member named `key` (the last one, as a JSON object keeps it).
@@ -317,16 +317,16 @@ impl Fields<'_> {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawIssue<'a> {
     #[serde(default, borrow)]
-    pub(super) key: Scalar<'a>,
+    key: Scalar<'a>,
     #[serde(default, borrow)]
-    pub(super) id: Scalar<'a>,
+    id: Scalar<'a>,
     #[serde(default, borrow)]
-    pub(super) fields: Option<Fields<'a>>,
+    fields: Option<Fields<'a>>,
     #[serde(default, borrow)]
-    pub(super) changelog: Option<RawChangelog<'a>>,
+    changelog: Option<RawChangelog<'a>>,
     /// A webhook body's issue; its presence sends the page to the general reader.
     #[serde(default)]
-    pub(super) issue: Option<IgnoredAny>,
+    issue: Option<IgnoredAny>,
 }
 
 /// One issue read, as [`super::input`] collects them.
