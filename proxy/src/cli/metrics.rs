@@ -135,8 +135,9 @@ pub fn analyse(input: &str, workflow_text: Option<&str>, args: &Args) -> anyhow:
     let as_of = args.as_of.or_else(|| last_change.map(|t| options.day(t))).context(
         "the export holds no issues, so there is no date to compute as of; pass --as-of",
     )?;
-    let flow = flow::flow_report(&dataset.issues, &workflow, &options, as_of);
+    // A flow does not depend on the cycle-time convention: one set serves both.
     let flows = flow::flows(&dataset.issues, &workflow, &options);
+    let flow = flow::flow_report_from_flows(&dataset.issues, &flows, &workflow, &options, as_of);
     let quality = quality::data_quality(&dataset.issues, &flows);
     let sprints =
         velocity::velocity(dataset, &workflow, &ingested.sprint_reports, options.end_of_day(as_of));
