@@ -13,7 +13,9 @@
 //!
 //! `api` runs the proxy and the load generator on separate runtimes with half
 //! the cores each (`BENCH_PROXY_WORKERS` and `BENCH_CLIENT_WORKERS` override
-//! that); every round opens 100 new connections.
+//! that); every round opens 100 new connections, and round 1 starts right
+//! after a sync. `BENCH_CLIENT_WARMUP=1` first warms the load generator's
+//! HTTP client against the simulated site (never the proxy).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,16 +157,35 @@ fn api_workers() -> (usize, usize) {
 
 /// CPU time (ns) the threads whose name starts with `prefix` have used so far.
 fn thread_cpu_nanos(prefix: &str) -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
-    tasks
-        .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|name| name.trim_end().starts_with(prefix))
-        })
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+    threads_named(prefix)
+        .filter_map(|task| std::fs::read_to_string(task.join("schedstat")).ok())
         .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
         .sum()
+}
+
+/// Minor page faults the threads whose name starts with `prefix` have taken
+/// so far: a heap growing for new connections shows here.
+fn thread_minor_faults(prefix: &str) -> u64 {
+    threads_named(prefix)
+        .filter_map(|task| std::fs::read_to_string(task.join("stat")).ok())
+        .filter_map(|stat| {
+            // Fields after the parenthesised name: state is field 3, minflt field 10.
+            let rest = stat.rsplit_once(')')?.1;
+            rest.split_whitespace().nth(7)?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+fn threads_named(prefix: &str) -> impl Iterator<Item = std::path::PathBuf> + '_ {
+    std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|task| task.path())
+        .filter(move |task| {
+            std::fs::read_to_string(task.join("comm"))
+                .is_ok_and(|name| name.trim_end().starts_with(prefix))
+        })
 }
 
 async fn api() -> anyhow::Result<()> {
@@ -202,14 +223,46 @@ async fn api() -> anyhow::Result<()> {
     proxy.state.sync.run(Trigger::Manual { full: false }).await.context("engine stopped")?;
     // Parsed once: the load generator shares the two cores with the proxy.
     let url: reqwest::Url = format!("{}/api/v1/issues?since={cursor}", proxy.base_url).parse()?;
-    let body = http.get(url.clone()).send().await?.text().await?;
     println!(
-        "delta body: {} bytes, {} changed issues; proxy {} worker(s), load generator {}",
-        body.len(),
+        "{} changed issues; proxy {} worker(s), load generator {}",
         keys.len(),
         proxy_workers,
         api_workers().1
     );
+    // Round 1 follows the sync with no request before it, as when the
+    // `data_changed` event sends every open dashboard to the proxy at once:
+    // it includes whatever the proxy still has to prepare for that delta.
+    if std::env::var_os("BENCH_CLIENT_WARMUP").is_some() {
+        // Warms the load generator's own HTTP client (100 connections × 5
+        // requests to the simulated JIRA, never to the proxy), to tell its
+        // first-use cost from the proxy's.
+        let warm = reqwest::Client::new();
+        let sim_url = format!("{}/rest/api/3/myself", sim.base_url());
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let warm = warm.clone();
+            let sim_url = sim_url.clone();
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..5 {
+                    let response = warm
+                        .get(&sim_url)
+                        .basic_auth("demo@example.com", Some("demo-token"))
+                        .send()
+                        .await
+                        .expect("sim");
+                    let _ = response.bytes().await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await?;
+        }
+        println!(
+            "load generator warmed against the simulated site in {:.1} ms",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     const CLIENTS: usize = 100;
     const PER_CLIENT: usize = 50;
     let rounds: usize =
@@ -218,6 +271,8 @@ async fn api() -> anyhow::Result<()> {
         // Every round starts cold: new connections, as when 100 dashboards open at once.
         let http = reqwest::Client::new();
         let cpu_before = thread_cpu_nanos("proxy");
+        let client_cpu_before = thread_cpu_nanos("loadgen");
+        let faults_before = (thread_minor_faults("proxy"), thread_minor_faults("loadgen"));
         let start = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..CLIENTS {
@@ -237,12 +292,23 @@ async fn api() -> anyhow::Result<()> {
             }));
         }
         let mut times = Vec::new();
+        // Each connection's first request also waits for its TCP connect
+        // and accept; the rest reuse the connection.
+        let mut firsts = Vec::new();
         for task in tasks {
-            times.extend(task.await?);
+            let client = task.await?;
+            firsts.extend(client.first().copied());
+            times.extend(client);
         }
         let wall = start.elapsed();
         let proxy_cpu = thread_cpu_nanos("proxy").saturating_sub(cpu_before);
+        let client_cpu = thread_cpu_nanos("loadgen").saturating_sub(client_cpu_before);
+        let faults = (
+            thread_minor_faults("proxy").saturating_sub(faults_before.0),
+            thread_minor_faults("loadgen").saturating_sub(faults_before.1),
+        );
         times.sort();
+        firsts.sort();
         println!(
             "GET issues?since= with {CLIENTS} concurrent clients, {} requests: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} req/s, proxy CPU {:.1} µs/request{}",
             times.len(),
@@ -253,7 +319,17 @@ async fn api() -> anyhow::Result<()> {
             proxy_cpu as f64 / 1000.0 / times.len() as f64,
             if rounds > 1 { format!(" (round {round})") } else { String::new() }
         );
+        println!(
+            "  first request of each connection: p50 {:.2} ms, max {:.2} ms; load generator CPU {:.1} µs/request; minor faults: proxy {}, load generator {}",
+            percentile(&firsts, 50.0).as_secs_f64() * 1000.0,
+            firsts.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+            client_cpu as f64 / 1000.0 / times.len() as f64,
+            faults.0,
+            faults.1,
+        );
     }
+    let body = http.get(url).send().await?.bytes().await?;
+    println!("delta body: {} bytes", body.len());
     drop(proxy);
     proxy_rt.shutdown_background();
     Ok(())
@@ -417,7 +493,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if args.first().map(String::as_str) == Some("api") {
-        runtime.worker_threads(api_workers().1);
+        runtime.worker_threads(api_workers().1).thread_name("loadgen");
     }
     runtime.enable_all().build()?.block_on(run(args))
 }

@@ -133,7 +133,8 @@ pub fn start(
         security,
         deltas: Arc::default(),
     };
-    let tasks = realtime.tasks;
+    let mut tasks = realtime.tasks;
+    tasks.push(routes::spawn_warmer(state.clone()));
     let engine = tokio::spawn(async move {
         // Aborting this task drops the guard, which stops the real-time tasks too.
         let _guard = alerting::AbortOnDrop(tasks);

@@ -46,10 +46,16 @@ pub struct AppState {
 #[derive(Debug, Default)]
 pub struct DeltaCache {
     entries: std::sync::Mutex<std::collections::VecDeque<(DeltaKey, axum::body::Bytes)>>,
+    /// Deltas being built: requests for the same key wait for the one build
+    /// instead of each reading the store (a burst after a sync asks at once).
+    building: std::sync::Mutex<std::collections::HashMap<DeltaKey, Arc<DeltaSlot>>>,
 }
 
+/// One delta being built; its waiters share the result.
+pub type DeltaSlot = tokio::sync::OnceCell<axum::body::Bytes>;
+
 /// What a cached delta answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeltaKey {
     /// The client's sequence (`None`: everything).
     pub since: Option<i64>,
@@ -69,6 +75,19 @@ impl DeltaCache {
     pub fn get(&self, key: &DeltaKey) -> Option<axum::body::Bytes> {
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries.iter().find(|(k, _)| k == key).map(|(_, body)| body.clone())
+    }
+
+    /// The slot where the delta for `key` is being (or is to be) built.
+    pub fn slot(&self, key: DeltaKey) -> Arc<DeltaSlot> {
+        let mut building = self.building.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Slots nobody waits on any more (every asker gone mid-build).
+        building.retain(|_, slot| Arc::strong_count(slot) > 1);
+        Arc::clone(building.entry(key).or_default())
+    }
+
+    /// Forgets the slot for `key` once its result is cached (or failed).
+    pub fn release(&self, key: &DeltaKey) {
+        self.building.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(key);
     }
 
     /// Keeps a response, dropping the oldest past the entry and byte caps.

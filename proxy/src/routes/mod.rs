@@ -44,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+pub(crate) use issues::spawn_warmer;
+
 /// Starts an on-demand sync when data is stale; with `wait`, waits for it
 /// (bounded, so a hung JIRA cannot hang the request).
 pub(crate) async fn freshen(state: &AppState, wait: bool) {
