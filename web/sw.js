@@ -2,7 +2,7 @@
 // data in IndexedDB itself; this only caches the shell (HTML, JS, WASM, CSS,
 // icons). API calls and the event stream are never cached here, so the page
 // always knows whether the server answered.
-const SHELL_CACHE = "claudedirector-shell-v1";
+const SHELL_CACHE = "claudedirector-shell-v2";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(["/", "/manifest.webmanifest", "/icon.svg"])));
@@ -27,8 +27,14 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          const copy = response.clone();
-          caches.open(SHELL_CACHE).then((cache) => cache.put("/", copy));
+          // Only the dashboard itself is the shell: a sign-in page (asked for,
+          // or reached by the redirect a signed-out visit gets) or an error
+          // page stored as "/" would be what the installed app opens offline.
+          const landed = new URL(response.url || request.url);
+          if (response.ok && !response.redirected && landed.pathname !== "/login") {
+            const copy = response.clone();
+            caches.open(SHELL_CACHE).then((cache) => cache.put("/", copy));
+          }
           return response;
         })
         .catch(() => caches.match("/"))

@@ -113,6 +113,27 @@ async fn sign_in_state(ctx: &Ctx) -> anyhow::Result<String> {
     .await
 }
 
+/// Only the sign-in page has a password field.
+const LOGIN_FORM: &str = "name=\"password\"";
+
+/// The page the service worker keeps as "/" for opening offline, or "none".
+async fn cached_shell(ctx: &Ctx) -> anyhow::Result<String> {
+    let text = ctx
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             caches.keys() \
+               .then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.match('/'))))) \
+               .then(found => { const r = found.find(x => x); return r ? r.text() : 'none'; }) \
+               .then(done, e => done('error: ' + e));",
+            Vec::new(),
+        )
+        .await?;
+    let text = text.as_str().unwrap_or_default().to_owned();
+    ensure!(!text.starts_with("error: "), "reading the service worker's cache: {text}");
+    Ok(text)
+}
+
 async fn current_path(ctx: &Ctx) -> anyhow::Result<String> {
     Ok(ctx.client.current_url().await?.path().to_owned())
 }
@@ -164,6 +185,14 @@ async fn sign_in_and_out(ctx: &Ctx, server: &SignInServer) -> anyhow::Result<()>
     page::screenshot(ctx, "settings-signed-in-375x667").await?;
     page::resize(ctx, 1280, 800).await?;
 
+    // The installed app's offline shell is the dashboard before signing out...
+    let shell = page::wait_for("the service worker to store the shell", LOAD, || async {
+        let text = cached_shell(ctx).await?;
+        Ok((text != "none").then_some(text))
+    })
+    .await?;
+    ensure!(!shell.contains(LOGIN_FORM), "the offline shell is the sign-in page while signed in");
+
     page::wait_for_count(ctx, &testid("sign-out"), 1, LOAD).await?;
     ctx.client.find(Locator::Css(&testid("sign-out"))).await?.click().await?;
     let state = page::wait_for("the signed-out state", LOAD, || async {
@@ -202,6 +231,12 @@ async fn sign_in_and_out(ctx: &Ctx, server: &SignInServer) -> anyhow::Result<()>
         Ok((current_path(ctx).await? == "/login").then_some(()))
     })
     .await?;
+    // ...and stays so after the signed-out visits were sent to sign in: a
+    // sign-in page stored as the shell is what the app would open offline.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let shell = cached_shell(ctx).await?;
+    ensure!(shell != "none", "the offline shell was dropped after signing out");
+    ensure!(!shell.contains(LOGIN_FORM), "the offline shell became the sign-in page");
     println!("    signed in with the token, signed out; the ended session gets 401 from the API");
     Ok(())
 }
