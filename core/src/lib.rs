@@ -15,6 +15,7 @@
 pub mod model;
 pub mod ingest;
 pub mod stats;
+pub mod sort;
 pub mod flow;
 pub mod velocity;
 pub mod quality;

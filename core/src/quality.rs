@@ -99,7 +99,7 @@ pub fn data_quality(issues: &[Issue], flows: &[IssueFlow]) -> DataQuality {
     report.unmapped_statuses = unmapped
         .into_iter()
         .map(|(status, mut keys)| {
-            keys.sort();
+            crate::sort::stable(&mut keys);
             UnmappedStatus { status: status.to_owned(), count: keys.len(), keys }
         })
         .collect();
@@ -109,7 +109,7 @@ pub fn data_quality(issues: &[Issue], flows: &[IssueFlow]) -> DataQuality {
         &mut report.status_changes_after_done,
         &mut report.missing_estimates,
     ] {
-        finding.keys.sort();
+        crate::sort::stable(&mut finding.keys);
     }
     report
 }

@@ -58,7 +58,7 @@ pub fn percentile_sorted(sorted: &[f64], p: Percentile) -> Option<f64> {
 /// Percentiles of unsorted values; NaN values are ignored.
 pub fn percentiles(values: &[f64], ps: &[Percentile]) -> Vec<Option<f64>> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    sorted.sort_by(f64::total_cmp);
+    crate::sort::stable_by(&mut sorted, f64::total_cmp);
     ps.iter().map(|p| percentile_sorted(&sorted, *p)).collect()
 }
 

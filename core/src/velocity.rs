@@ -322,7 +322,7 @@ pub fn velocity(
         for c in &issue.sprint_history {
             ids.extend(c.from.iter().chain(&c.to));
         }
-        ids.sort_unstable();
+        crate::sort::stable(&mut ids);
         ids.dedup();
         for id in ids {
             members.entry(id).or_default().push(issue);
@@ -330,7 +330,7 @@ pub fn velocity(
     }
     let mut ids: Vec<SprintId> =
         dataset.sprints.iter().map(|s| s.id).chain(reports.iter().map(|r| r.sprint.id)).collect();
-    ids.sort_unstable();
+    crate::sort::stable(&mut ids);
     ids.dedup();
     let mut out: Vec<SprintVelocity> = ids
         .into_iter()
@@ -345,7 +345,7 @@ pub fn velocity(
             )
         })
         .collect();
-    out.sort_by(|a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
+    crate::sort::stable_by(&mut out, |a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
     out
 }
 

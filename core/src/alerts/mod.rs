@@ -571,7 +571,7 @@ fn still_holds(ix: &Index<'_>, alert: &Alert, now: DateTime<Utc>) -> bool {
 }
 
 fn sort_alerts(alerts: &mut [Alert]) {
-    alerts.sort_by(|a, b| {
+    crate::sort::stable_by(alerts, |a, b| {
         a.severity
             .cmp(&b.severity)
             .then(a.first_seen.cmp(&b.first_seen))
@@ -670,8 +670,8 @@ pub(crate) fn evaluate_in(
     }
     let mut alerts: Vec<Alert> = open.into_values().collect();
     sort_alerts(&mut alerts);
-    raised.sort();
-    resolved.sort();
+    crate::sort::stable(&mut raised);
+    crate::sort::stable(&mut resolved);
     AlertUpdate { state: AlertState { alerts }, raised, resolved, escalations }
 }
 

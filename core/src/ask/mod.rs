@@ -353,7 +353,9 @@ impl Context<'_> {
         };
         let mut factors: Vec<&risk::Factor> =
             score.factors.iter().filter(|f| f.points > 0).collect();
-        factors.sort_by(|a, b| b.points.cmp(&a.points).then(a.name.cmp(&b.name)));
+        crate::sort::stable_by(&mut factors, |a, b| {
+            b.points.cmp(&a.points).then(a.name.cmp(&b.name))
+        });
         let mut text =
             format!("{name}'s risk is {} ({}, {}).", score.score, score.level, trend_words(score));
         if factors.is_empty() {
@@ -431,7 +433,7 @@ impl Context<'_> {
             Subject::Organisation => {
                 // Dated epics first (soonest due), then the riskiest undated ones.
                 let mut dated: Vec<&risk::EpicRisk> = self.report.epics.iter().collect();
-                dated.sort_by(|a, b| {
+                crate::sort::stable_by(&mut dated, |a, b| {
                     (a.due.is_none(), a.due, std::cmp::Reverse(a.risk.score), &a.epic).cmp(&(
                         b.due.is_none(),
                         b.due,
@@ -472,7 +474,7 @@ impl Context<'_> {
                     .map(|s| (i, signals::days_between(s, self.as_of)))
             })
             .collect();
-        blocked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::sort::stable_by(&mut blocked, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut keys: Vec<IssueKey> = Vec::new();
         let mut text = if blocked.is_empty() {
             format!("{name} has nothing blocked or flagged.")
@@ -584,7 +586,7 @@ impl Context<'_> {
             .map(|(a, b)| (a.name, i64::from(a.points) - i64::from(b.points)))
             .filter(|(_, d)| *d != 0)
             .collect();
-        moves.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        crate::sort::stable_by(&mut moves, |a, b| b.1.abs().cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
         if moves.is_empty() {
             return None;
         }

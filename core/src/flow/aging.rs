@@ -116,6 +116,8 @@ pub fn aging_wip_from_flows(
             })
         })
         .collect();
-    items.sort_by(|a, b| b.age_days.cmp(&a.age_days).then_with(|| a.key.cmp(&b.key)));
+    crate::sort::stable_by(&mut items, |a, b| {
+        b.age_days.cmp(&a.age_days).then_with(|| a.key.cmp(&b.key))
+    });
     items
 }

@@ -187,11 +187,11 @@ pub fn blocked_time(
     if flow.completed.is_some() {
         now = false;
     }
-    reasons.sort();
+    crate::sort::stable(&mut reasons);
     reasons.dedup();
     // Union of intervals clipped to [created, end].
     intervals.retain(|(s, e)| s < e);
-    intervals.sort();
+    crate::sort::stable(&mut intervals);
     let mut total = 0i64;
     let mut cursor = issue.created;
     for (s, e) in intervals {

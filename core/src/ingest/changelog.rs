@@ -181,7 +181,7 @@ pub(crate) fn apply(
     sprint_names: &BTreeMap<String, SprintId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    histories.sort_by_key(|h| (h.at, h.id));
+    crate::sort::stable_by_key(&mut histories, |h| (h.at, h.id));
     let mut status = Vec::new();
     let mut sprint = Vec::new();
     let mut estimate = Vec::new();
@@ -235,7 +235,7 @@ pub(crate) fn apply(
                 flags.push((end, false));
             }
         }
-        flags.sort();
+        crate::sort::stable(&mut flags);
         flags.dedup();
         issue.flag_periods = flag_periods(&flags);
     }
@@ -277,7 +277,7 @@ fn merge_sorted<T: PartialEq>(
         return;
     }
     existing.extend(new);
-    existing.sort_by_key(|c| at(c));
+    crate::sort::stable_by_key(existing, |c| at(c));
     dedup_same_instant(existing, at);
 }
 
@@ -344,7 +344,7 @@ pub(crate) fn absorb(into: &mut Issue, older: Issue) {
                 flags.push((end, false));
             }
         }
-        flags.sort();
+        crate::sort::stable(&mut flags);
         flags.dedup();
         into.flag_periods = flag_periods(&flags);
     }

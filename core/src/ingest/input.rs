@@ -397,7 +397,7 @@ fn build(
     // Majority vote per status name: a status's category can change over a site's life.
     let mut by_name: BTreeMap<String, (StatusCategory, u32, bool)> = BTreeMap::new();
     let mut votes: Vec<_> = seen_categories.into_iter().collect();
-    votes.sort();
+    crate::sort::stable(&mut votes);
     for ((name, category), count) in votes {
         match by_name.get_mut(&name) {
             Some(entry) => {
@@ -440,7 +440,7 @@ fn build(
 
     let teams = if options.teams.is_empty() {
         let mut projects: Vec<&str> = issues.iter().map(|i| i.project.as_str()).collect();
-        projects.sort_unstable();
+        crate::sort::stable(&mut projects);
         projects.dedup();
         projects
             .into_iter()

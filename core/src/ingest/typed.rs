@@ -482,7 +482,7 @@ fn clean(
     if !found_field && !roles.sprint_known {
         // In name order, as the general reader meets them in a JSON object.
         let mut ids: Vec<&str> = other.0.iter().map(|(k, _)| k.as_ref()).collect();
-        ids.sort_unstable();
+        crate::sort::stable(&mut ids);
         ids.dedup();
         for id in ids.into_iter().filter(|id| id.starts_with("customfield_")) {
             if let Some(value) = other.get(id).filter(|v| looks_like_sprint_field(v)) {

@@ -130,7 +130,7 @@ fn blocked(
             ix.blocked_since(ix.issue(idx), t).map(|since| (idx, signals::days_between(since, t)))
         })
         .collect();
-    items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::stable_by(&mut items, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let weight: f64 =
         items.iter().map(|(_, age)| 0.5 + 0.5 * saturate(*age, cfg.blocked_age_days)).sum();
     let why = if explain {
@@ -171,7 +171,7 @@ fn overdue(
             ix.issue(idx).due.filter(|due| *due < today).map(|due| (idx, (today - due).num_days()))
         })
         .collect();
-    items.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::stable_by(&mut items, |a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let why = if explain {
         match items.first() {
             None => "Nothing open is past its due date.".to_owned(),
@@ -202,7 +202,7 @@ fn high_priority(ix: &Index<'_>, open: &[usize], cfg: &RiskConfig, explain: bool
         .map(|&idx| (idx, ix.issue(idx).priority))
         .filter(|(_, priority)| priority.is_high())
         .collect();
-    items.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    crate::sort::stable_by(&mut items, |a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     let p0 = items.iter().filter(|(_, p)| *p == Priority::P0).count();
     let p1 = items.len() - p0;
     let why = if explain {
@@ -300,7 +300,7 @@ fn stalled(
         .map(|&idx| (idx, signals::days_between(signals::last_activity(ix.issue(idx), t), t)))
         .filter(|(_, quiet)| *quiet >= cfg.stalled_days)
         .collect();
-    items.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::stable_by(&mut items, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let why = if explain {
         match items.first() {
             None => format!("Everything in progress moved within {:.0} days.", cfg.stalled_days),
@@ -554,7 +554,7 @@ fn deadline(ix: &Index<'_>, scope: Scope<'_>, t: DateTime<Utc>, cfg: &RiskConfig
         .filter_map(|&e| deadline_odds(ix, e, scope.team_issues, t).map(|odds| (e, odds)))
         .filter(|(e, odds)| *odds < cfg.deadline_probability && ix.is_open_at(ix.issue(*e), t))
         .collect();
-    at_risk.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    crate::sort::stable_by(&mut at_risk, |a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let severity = at_risk.first().map_or(0.0, |(_, odds)| {
         (cfg.deadline_probability - odds) / cfg.deadline_probability.max(f64::EPSILON)
     });

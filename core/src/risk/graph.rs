@@ -252,7 +252,7 @@ fn chains(
             teams,
         });
     }
-    res.sort_by(|a, b| {
+    crate::sort::stable_by(&mut res, |a, b| {
         a.odds.unwrap_or(0.0).total_cmp(&b.odds.unwrap_or(0.0)).then(a.epic.cmp(&b.epic))
     });
     res

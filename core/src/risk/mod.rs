@@ -432,7 +432,7 @@ pub(crate) fn score_signals(signals: &[Signal], cfg: &RiskConfig) -> (u32, Vec<F
     let score = ((raw.iter().sum::<f64>() + 0.5 + 1e-9).floor() as u32).min(100);
     let mut points: Vec<u32> = raw.iter().map(|r| (r + 1e-9).floor() as u32).collect();
     let mut order: Vec<usize> = (0..raw.len()).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::stable_by(&mut order, |&a, &b| {
         let fa = raw[a] - f64::from(points[a]);
         let fb = raw[b] - f64::from(points[b]);
         fb.total_cmp(&fa).then(a.cmp(&b))
@@ -520,7 +520,7 @@ fn roll_up(teams: &[(TeamId, Vec<Signal>)], cfg: &RiskConfig) -> Vec<Signal> {
             let max = severities.iter().copied().fold(0.0, f64::max);
             let count: usize = applicable.iter().map(|(_, s)| s.count).sum();
             let mut ranked = applicable.clone();
-            ranked.sort_by(|a, b| {
+            crate::sort::stable_by(&mut ranked, |a, b| {
                 b.1.severity
                     .unwrap_or(0.0)
                     .total_cmp(&a.1.severity.unwrap_or(0.0))
@@ -639,7 +639,9 @@ pub(crate) fn report_in(ix: &Index<'_>, as_of: DateTime<Utc>, cfg: &RiskConfig) 
             })
         })
         .collect();
-    epics.sort_by(|a, b| b.risk.score.cmp(&a.risk.score).then(a.epic.cmp(&b.epic)));
+    crate::sort::stable_by(&mut epics, |a, b| {
+        b.risk.score.cmp(&a.risk.score).then(a.epic.cmp(&b.epic))
+    });
     let dependencies = graph::dependency_graph_in(ix, as_of, cfg);
     RiskReport { as_of, organisation, teams, epics, dependencies }
 }

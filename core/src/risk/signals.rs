@@ -467,7 +467,7 @@ impl<'a> Index<'a> {
         }
         // Issue order inside a team is the dataset's, whatever the grouping above did.
         for list in by_team.values_mut() {
-            list.sort_unstable();
+            crate::sort::stable(list);
         }
         // A parent that is not an epic (sub-task parents) is not an epic group.
         children.retain(|key, _| by_key.get(key).is_some_and(|&i| facts[i].epic));
@@ -742,7 +742,7 @@ impl<'a> Index<'a> {
             .into_iter()
             .filter_map(|(_, cycle_days)| cycle_days.map(|days| days as f64))
             .collect();
-        sorted.sort_by(f64::total_cmp);
+        crate::sort::stable_by(&mut sorted, f64::total_cmp);
         let res = Rc::new(sorted);
         self.cycle_cache.borrow_mut().insert(key, res.clone());
         res
@@ -782,7 +782,7 @@ impl<'a> Index<'a> {
                 Some((idx, age_days(started, today, self.flow_options.convention)))
             })
             .collect();
-        items.sort_by(|a, b| {
+        crate::sort::stable_by(&mut items, |a, b| {
             b.1.cmp(&a.1).then_with(|| self.issue(a.0).key.cmp(&self.issue(b.0).key))
         });
         let res = Rc::new(items);

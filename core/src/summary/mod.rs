@@ -230,7 +230,7 @@ fn velocity(
         .filter(|s| board.is_some() && s.board == board)
         .filter(|s| s.complete.is_some_and(|c| c <= t) && s.start.is_some())
         .collect();
-    closed.sort_by_key(|s| std::cmp::Reverse((s.complete, s.id)));
+    crate::sort::stable_by_key(&mut closed, |s| std::cmp::Reverse((s.complete, s.id)));
     closed.truncate(opts.sprints_for_velocity);
     if closed.is_empty() {
         return None;
@@ -370,7 +370,7 @@ fn shipped(
         .filter(|&&e| ix.finished_at(ix.issue(e), t).is_some_and(|d| d >= from))
         .map(|&e| ix.issue(e).key.clone())
         .collect();
-    done.sort_by(|&a, &b| {
+    crate::sort::stable_by(&mut done, |&a, &b| {
         let (ia, ib) = (ix.issue(a), ix.issue(b));
         ia.priority
             .cmp(&ib.priority)
@@ -528,7 +528,7 @@ fn summary_in(
 
     // Epics: dated ones first (soonest due), then the riskiest.
     let mut epic_order: Vec<&risk::EpicRisk> = report.epics.iter().collect();
-    epic_order.sort_by(|a, b| {
+    crate::sort::stable_by(&mut epic_order, |a, b| {
         (a.due.is_none(), a.due, std::cmp::Reverse(a.risk.score), &a.epic).cmp(&(
             b.due.is_none(),
             b.due,
@@ -558,7 +558,9 @@ fn summary_in(
             })
         })
         .collect();
-    risks.sort_by(|a, b| b.score.cmp(&a.score).then(a.subject.cmp(&b.subject)));
+    crate::sort::stable_by(&mut risks, |a, b| {
+        b.score.cmp(&a.score).then(a.subject.cmp(&b.subject))
+    });
     risks.truncate(opts.top_risks);
 
     let alerts: Vec<AlertLine> = evaluated

@@ -64,7 +64,7 @@ impl Cache {
     pub fn store_names(&self) -> Vec<String> {
         let names = self.db.object_store_names();
         let mut res: Vec<String> = (0..names.length()).filter_map(|idx| names.get(idx)).collect();
-        res.sort();
+        director_core::sort::stable(&mut res);
         res
     }
 

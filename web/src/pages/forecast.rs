@@ -527,7 +527,7 @@ fn epic_choices(dataset: &Dataset) -> Vec<EpicChoice> {
             }
         })
         .collect();
-    res.sort_by(|a, b| a.team.cmp(&b.team).then(a.key.cmp(&b.key)));
+    director_core::sort::stable_by(&mut res, |a, b| a.team.cmp(&b.team).then(a.key.cmp(&b.key)));
     res
 }
 
@@ -560,7 +560,7 @@ fn forecast_epics(
     };
     let mut teams: Vec<String> = rows.iter().map(|row| row.team.clone()).collect();
     teams.dedup();
-    teams.sort();
+    director_core::sort::stable(&mut teams);
     teams.dedup();
     let mut team_outcomes: Vec<Vec<(u32, f64)>> = Vec::new();
     let mut complete = true;
@@ -691,7 +691,7 @@ fn open_epics(dataset: &Dataset, team_name: &str) -> Vec<(String, String)> {
         .filter(|issue| !issue.is_done())
         .filter_map(|issue| issue.epic.as_ref())
         .collect();
-    keys.sort();
+    director_core::sort::stable(&mut keys);
     keys.dedup();
     keys.into_iter()
         .map(|key| {

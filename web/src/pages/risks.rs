@@ -222,7 +222,7 @@ fn graph_parts(
         *degree.entry(edge.to.as_str()).or_default() += 1;
     }
     let mut ranked: Vec<_> = nodes.clone();
-    ranked.sort_by_key(|node| {
+    director_core::sort::stable_by_key(&mut ranked, |node| {
         (
             !chain.contains(&node.id),
             std::cmp::Reverse(degree.get(node.id.as_str()).copied().unwrap_or(0)),

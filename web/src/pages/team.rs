@@ -338,7 +338,7 @@ fn build(snapshot: &Snapshot, name: &str, now: DateTime<Utc>) -> Option<TeamView
         .filter(|issue| issue.category == StatusCategory::InProgress)
         .map(|issue| (*issue, in_progress_since(issue).map_or(0, |since| (now - since).num_days())))
         .collect();
-    wip.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+    director_core::sort::stable_by_key(&mut wip, |entry| std::cmp::Reverse(entry.1));
     let oldest_wip = wip
         .into_iter()
         .take(LIST_LIMIT)
@@ -419,7 +419,7 @@ fn flow_charts(dataset: &Dataset, name: &str, now: DateTime<Utc>) -> Option<Flow
                 || sprint.name.to_ascii_lowercase().contains(&team.id.0.to_ascii_lowercase())
         })
         .collect();
-    closed.sort_by_key(|sprint| sprint.start);
+    director_core::sort::stable_by_key(&mut closed, |sprint| sprint.start);
     let mut sprints: Vec<SprintBar> = closed
         .into_iter()
         .map(|sprint| SprintBar {

@@ -240,7 +240,9 @@ pub fn layout(n: usize, edges: &[(usize, usize)], style: GraphStyle) -> GraphLay
                 (centre, node)
             })
             .collect();
-        members.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        director_core::sort::stable_by(&mut members, |a, b| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+        });
         for chunk in members.chunks(per_row) {
             for (column, (_, node)) in chunk.iter().enumerate() {
                 slot[*node] = (column as f64 + 0.5) / chunk.len() as f64;
@@ -345,7 +347,7 @@ fn route_edges(
         .enumerate()
         .flat_map(|(node, [top, bottom])| [(node, top), (node, bottom)])
     {
-        ports.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        director_core::sort::stable_by(&mut ports, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let rect = nodes[node];
         let count = ports.len() as f64;
         for (k, (_, idx, is_start)) in ports.into_iter().enumerate() {

@@ -179,7 +179,7 @@ impl HistogramLayout {
     pub fn markers(&self, markers: &[(String, u32)], min_gap: f64) -> Vec<PlacedMarker> {
         let mut placed: Vec<PlacedMarker> = Vec::with_capacity(markers.len());
         let mut order: Vec<usize> = (0..markers.len()).collect();
-        order.sort_by_key(|&idx| markers[idx].1);
+        director_core::sort::stable_by_key(&mut order, |&idx| markers[idx].1);
         let mut res = vec![None; markers.len()];
         for idx in order {
             let (label, day) = &markers[idx];
@@ -310,7 +310,7 @@ pub fn all_done(forecasts: &[Vec<(u32, f64)>]) -> Vec<(u32, f64)> {
     }
     let mut days: Vec<u32> =
         forecasts.iter().flat_map(|forecast| forecast.iter().map(|(day, _)| *day)).collect();
-    days.sort_unstable();
+    director_core::sort::stable(&mut days);
     days.dedup();
     let cumulative = |forecast: &[(u32, f64)], day: u32| -> f64 {
         forecast.iter().filter(|(d, _)| *d <= day).map(|(_, p)| p).sum::<f64>().min(1.0)
@@ -331,7 +331,7 @@ pub fn all_done(forecasts: &[Vec<(u32, f64)>]) -> Vec<(u32, f64)> {
 /// done, nearest rank as in core's forecasts; `None` for an empty input.
 pub fn day_at(outcomes: &[(u32, f64)], level: f64) -> Option<u32> {
     let mut sorted: Vec<(u32, f64)> = outcomes.to_vec();
-    sorted.sort_by_key(|(day, _)| *day);
+    director_core::sort::stable_by_key(&mut sorted, |(day, _)| *day);
     let mut cumulative = 0.0;
     for (day, probability) in &sorted {
         cumulative += probability;
