@@ -12,18 +12,18 @@
 
 #![deny(missing_docs)]
 
-pub mod model;
-pub mod ingest;
-pub mod stats;
-pub mod sort;
-pub mod flow;
-pub mod velocity;
-pub mod quality;
-pub mod rng;
-pub mod forecast;
-pub mod whatif;
-pub mod risk;
 pub mod alerts;
-pub mod summary;
-pub mod ask;
 pub mod api;
+pub mod ask;
+pub mod flow;
+pub mod forecast;
+pub mod ingest;
+pub mod model;
+pub mod quality;
+pub mod risk;
+pub mod rng;
+pub mod sort;
+pub mod stats;
+pub mod summary;
+pub mod velocity;
+pub mod whatif;

@@ -42,16 +42,9 @@ async fn start_sim(options: SimOptions) -> anyhow::Result<Arc<Sim>> {
 }
 
 fn config_for(sim: &Sim, teams: Option<&[&str]>) -> Config {
-    let teams = sim
-        .teams()
+    let teams = TeamConfig::for_sim(sim)
         .into_iter()
         .filter(|team| teams.is_none_or(|names| names.contains(&team.name.as_str())))
-        .map(|team| TeamConfig {
-            name: team.name,
-            jql: format!("project = {}", team.project_key),
-            board: Some(team.board_id),
-            size: Some(team.engineers),
-        })
         .collect();
     Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams)
 }

@@ -60,16 +60,7 @@ async fn run(proxy_workers: usize, client_workers: usize) -> anyhow::Result<()> 
         )
         .await?,
     );
-    let teams = sim
-        .teams()
-        .into_iter()
-        .map(|team| TeamConfig {
-            name: team.name,
-            jql: format!("project = {}", team.project_key),
-            board: Some(team.board_id),
-            size: Some(team.engineers),
-        })
-        .collect();
+    let teams = TeamConfig::for_sim(&sim);
     let mut config = Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams);
     config.auth.users = vec![UserConfig {
         name: "ann".into(),

@@ -413,6 +413,22 @@ pub struct TeamConfig {
     pub size: Option<u32>,
 }
 
+impl TeamConfig {
+    /// The teams of a simulated site, one per project and board, as the demo,
+    /// the benchmarks and the tests configure them.
+    pub fn for_sim(sim: &director_sim::Sim) -> Vec<TeamConfig> {
+        sim.teams()
+            .into_iter()
+            .map(|team| TeamConfig {
+                name: team.name,
+                jql: format!("project = {}", team.project_key),
+                board: Some(team.board_id),
+                size: Some(team.engineers),
+            })
+            .collect()
+    }
+}
+
 impl Config {
     /// Reads and validates a TOML file.
     pub fn load(path: &Path) -> Result<Config, Error> {

@@ -5,20 +5,20 @@
 //! [`start`] builds the store, limiter, JIRA client and sync engine;
 //! [`serve`] runs them behind [`router`] until a shutdown signal.
 
-pub mod config;
+pub mod alerting;
+pub mod auth;
 pub mod clock;
-pub mod schedule;
-pub mod rate_limit;
+pub mod config;
+pub mod error;
 pub mod jira;
+pub mod notify;
+pub mod rate_limit;
+pub mod routes;
+pub mod schedule;
+pub mod state;
 pub mod store;
 pub mod sync;
-pub mod state;
-pub mod error;
-pub mod routes;
 pub mod webhooks;
-pub mod auth;
-pub mod notify;
-pub mod alerting;
 
 pub mod cli;
 
@@ -100,13 +100,27 @@ pub fn start(
             tracing::warn!(error = %err, "cannot count a jira call");
         }
     });
-    let client = jira::Client::new(&config, &options.credentials, limiter.clone(), recorder, options.clock.clone())?;
-    let syncer = sync::Syncer::new(Arc::clone(&config), Arc::clone(&store), client, options.clock.clone());
+    let client = jira::Client::new(
+        &config,
+        &options.credentials,
+        limiter.clone(),
+        recorder,
+        options.clock.clone(),
+    )?;
+    let syncer =
+        sync::Syncer::new(Arc::clone(&config), Arc::clone(&store), client, options.clock.clone());
     let gate = match options.access {
         auth::Access::Open => auth::Gate::open(),
-        auth::Access::SignIn => auth::Gate::new(&config.auth, auth::Gate::token_from_env(), Some(sqlite))?,
+        auth::Access::SignIn => {
+            auth::Gate::new(&config.auth, auth::Gate::token_from_env(), Some(sqlite))?
+        }
     };
-    let notifier = notify::Notifier::new(&config.notify, config.org.time_zone, alert_store.clone(), options.clock.clone())?;
+    let notifier = notify::Notifier::new(
+        &config.notify,
+        config.org.time_zone,
+        alert_store.clone(),
+        options.clock.clone(),
+    )?;
     let (handle, engine) = syncer.spawn(shutdown);
     let dist = options.dist.clone().unwrap_or_else(|| config.server.dist.clone());
     let realtime = alerting::start_realtime(alerting::Realtime {
@@ -119,7 +133,8 @@ pub fn start(
         webhook_secret: options.webhook_secret.clone(),
     });
     let index = std::fs::read_to_string(dist.join("index.html")).ok();
-    let security = auth::headers::SecurityHeaders::new(index.as_deref(), config.auth.cors_origins.clone());
+    let security =
+        auth::headers::SecurityHeaders::new(index.as_deref(), config.auth.cors_origins.clone());
     let state = AppState {
         config,
         store,

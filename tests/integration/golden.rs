@@ -79,13 +79,24 @@ async fn risk_alerts_and_summary_of_the_sim_match_their_goldens() -> anyhow::Res
 
     let week = IsoWeek::last_full_before(as_of());
     let weekly = summary::weekly_report(&dataset, week, as_of(), &SummaryOptions::default());
-    insta::assert_snapshot!("sim_tiny_summary_md", render::render(&weekly.summary, Format::Markdown));
+    insta::assert_snapshot!(
+        "sim_tiny_summary_md",
+        render::render(&weekly.summary, Format::Markdown)
+    );
     // The combined report equals the separate calls.
-    assert_eq!(weekly.summary, summary::executive_summary(&dataset, week, as_of(), &SummaryOptions::default()));
+    assert_eq!(
+        weekly.summary,
+        summary::executive_summary(&dataset, week, as_of(), &SummaryOptions::default())
+    );
 
-    let update = alerts::evaluate(&AlertState::default(), &dataset, &[], as_of(), &AlertOptions::default());
-    let lines: Vec<String> =
-        update.state.alerts.iter().map(|a| format!("{} {} {} {}", a.id, a.severity, a.rule.name(), a.title)).collect();
+    let update =
+        alerts::evaluate(&AlertState::default(), &dataset, &[], as_of(), &AlertOptions::default());
+    let lines: Vec<String> = update
+        .state
+        .alerts
+        .iter()
+        .map(|a| format!("{} {} {} {}", a.id, a.severity, a.rule.name(), a.title))
+        .collect();
     insta::assert_snapshot!("sim_tiny_alerts", lines.join("\n"));
     Ok(())
 }
@@ -136,7 +147,12 @@ async fn ask_golden_answers_on_the_sim() -> anyhow::Result<()> {
 async fn the_dashboard_overview_fits_an_80_by_24_terminal() -> anyhow::Result<()> {
     let dataset = dataset().await?;
     let options = SummaryOptions::default();
-    let weekly = summary::weekly_report(&dataset, IsoWeek::containing(as_of().date_naive()), as_of(), &options);
+    let weekly = summary::weekly_report(
+        &dataset,
+        IsoWeek::containing(as_of().date_naive()),
+        as_of(),
+        &options,
+    );
     let overview = Overview {
         status: summary::team_status(&dataset, as_of(), &options.risk),
         summary: weekly.summary,

@@ -1,15 +1,15 @@
 //! Integration tests: the proxy against the simulated JIRA over real HTTP.
 
 mod api;
-mod resilience;
-mod sync;
-mod contract;
-mod sim_faults;
-mod peer;
-mod webhooks;
 mod auth;
-mod notify;
-mod golden;
 mod cli;
+mod contract;
+mod golden;
+mod notify;
+mod peer;
+mod resilience;
 mod sessions;
+mod sim_faults;
+mod sync;
 mod tokens;
+mod webhooks;

@@ -83,16 +83,7 @@ pub async fn start_sim(options: SimOptions) -> anyhow::Result<Sim> {
 /// A config for the sim's teams (one `project = KEY` team per sim team),
 /// with a fast limiter and short retries so fault tests finish quickly.
 pub fn config_for(sim: &Sim, flavor: Flavor) -> Config {
-    let teams = sim
-        .teams()
-        .into_iter()
-        .map(|team| TeamConfig {
-            name: team.name,
-            jql: format!("project = {}", team.project_key),
-            board: Some(team.board_id),
-            size: Some(team.engineers),
-        })
-        .collect();
+    let teams = TeamConfig::for_sim(sim);
     let auth = match flavor {
         Flavor::Cloud => AuthMode::Basic,
         Flavor::Datacenter => AuthMode::Bearer,

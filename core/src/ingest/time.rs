@@ -152,7 +152,9 @@ mod tests {
     #[test]
     fn numbers_out_of_range_are_no_timestamp_and_no_panic() {
         // -1.5e300 saturates to i64::MIN, whose plain `abs` overflows.
-        for n in [serde_json::json!(-1.5e300), serde_json::json!(i64::MIN), serde_json::json!(1e300)] {
+        for n in
+            [serde_json::json!(-1.5e300), serde_json::json!(i64::MIN), serde_json::json!(1e300)]
+        {
             assert_eq!(parse_timestamp_value(&n), None, "{n}");
         }
     }

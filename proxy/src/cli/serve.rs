@@ -66,9 +66,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let path = args.config.clone().context("--config is required without --demo")?;
     let config = Config::load(&path).with_context(|| format!("loading {}", path.display()))?;
-    let credentials = Credentials::from_env(config.jira.auth).context("reading JIRA credentials")?;
+    let credentials =
+        Credentials::from_env(config.jira.auth).context("reading JIRA credentials")?;
     let addr = args.addr.clone().unwrap_or_else(|| config.server.addr.clone());
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
     let data = args.data.clone().unwrap_or_else(|| PathBuf::from(".claudedirector"));
     let options = StartOptions {
         data_dir: data,
@@ -76,7 +78,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         clock: Clock::system(),
         dist: args.dist.clone(),
         access: crate::auth::Access::SignIn,
-        webhook_secret: std::env::var(crate::webhooks::SECRET_ENV).ok().filter(|s| !s.is_empty()).map(Secret::new),
+        webhook_secret: std::env::var(crate::webhooks::SECRET_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Secret::new),
     };
     let local = listener.local_addr()?;
     tracing::info!(%local, "serving");
@@ -87,10 +92,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 async fn run_demo(args: Args) -> anyhow::Result<()> {
     let addr = args.addr.clone().unwrap_or_else(|| "127.0.0.1:8080".into());
-    let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
     let secret = format!("{:032x}", fastrand::u128(..));
-    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulated JIRA")?;
+    let sim_listener =
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.context("binding the simulated JIRA")?;
     let sim_options = director_sim::SimOptions {
         live: Some(director_sim::LiveOptions {
             time_factor: args.time_factor,
@@ -100,23 +107,19 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         }),
         ..director_sim::SimOptions::default()
     };
-    let sim = Arc::new(director_sim::start(sim_options, sim_listener).await.context("starting the simulated JIRA")?);
-    let teams = sim
-        .teams()
-        .into_iter()
-        .map(|team| TeamConfig {
-            name: team.name,
-            jql: format!("project = {}", team.project_key),
-            board: Some(team.board_id),
-            size: Some(team.engineers),
-        })
-        .collect();
+    let sim = Arc::new(
+        director_sim::start(sim_options, sim_listener)
+            .await
+            .context("starting the simulated JIRA")?,
+    );
+    let teams = TeamConfig::for_sim(&sim);
     let mut config = Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams);
     config.server.addr = local.to_string();
     // Simulated days pass in minutes, and each has its own budget; live
     // webhooks add follow-ups. The default budget is for real sites.
     config.sync.daily_budget = 10_000;
-    let credentials = Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") };
+    let credentials =
+        Credentials::Basic { email: "demo@example.com".into(), token: Secret::new("demo-token") };
     let data = match &args.data {
         Some(data) => data.clone(),
         None => std::env::temp_dir().join(format!("claudedirector-demo-{}", std::process::id())),
@@ -136,7 +139,8 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (state, engine) = crate::start(config, options, crate::wait_for(stop_rx))?;
-    let report = state.sync.run(Trigger::Manual { full: false }).await.context("the sync engine stopped")?;
+    let report =
+        state.sync.run(Trigger::Manual { full: false }).await.context("the sync engine stopped")?;
     if let Some(error) = &report.error {
         anyhow::bail!("initial sync of the demo organisation failed: {error}");
     }
@@ -157,12 +161,15 @@ async fn run_demo(args: Args) -> anyhow::Result<()> {
         )?;
         out.flush()?;
     }
-    axum::serve(listener, crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     engine.abort();
     if let Ok(sim) = Arc::try_unwrap(sim) {
         sim.shutdown().await;

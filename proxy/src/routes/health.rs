@@ -54,7 +54,13 @@ async fn get_ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Rea
         }
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(Ready { ready: false, store: "unavailable", last_sync_ok: None, last_success: None, sync_running: running }),
+            axum::Json(Ready {
+                ready: false,
+                store: "unavailable",
+                last_sync_ok: None,
+                last_success: None,
+                sync_running: running,
+            }),
         ),
     }
 }

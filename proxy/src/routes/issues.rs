@@ -207,16 +207,7 @@ mod tests {
             ..director_sim::SimOptions::default()
         };
         let sim = Arc::new(director_sim::start(options, listener).await.unwrap());
-        let teams = sim
-            .teams()
-            .into_iter()
-            .map(|team| TeamConfig {
-                name: team.name,
-                jql: format!("project = {}", team.project_key),
-                board: Some(team.board_id),
-                size: Some(team.engineers),
-            })
-            .collect();
+        let teams = TeamConfig::for_sim(&sim);
         let config = Config::for_site(&sim.base_url(), Flavor::Cloud, AuthMode::Basic, teams);
         let dir = tempfile::tempdir().unwrap();
         let clock_sim = Arc::clone(&sim);

@@ -8,16 +8,16 @@
 //! and whatever it advances land together or not at all, so killing the
 //! process mid-sync loses nothing and duplicates nothing.
 
-mod sqlite;
 mod alerts;
 mod auth;
+mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use sqlite::SqliteStore;
 pub use alerts::{AlertStore, IssueState, OutboxRow};
 pub use auth::{AuthStore, TokenGrant, TokenRow, TokenState};
+pub use sqlite::SqliteStore;
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -159,8 +159,13 @@ pub enum Purpose {
 
 impl Purpose {
     /// Every purpose, in display order.
-    pub const ALL: [Purpose; 5] =
-        [Purpose::OnDemand, Purpose::Scheduled, Purpose::Reconcile, Purpose::Webhook, Purpose::Manual];
+    pub const ALL: [Purpose; 5] = [
+        Purpose::OnDemand,
+        Purpose::Scheduled,
+        Purpose::Reconcile,
+        Purpose::Webhook,
+        Purpose::Manual,
+    ];
 
     /// The snake_case name used in storage and the API.
     pub fn as_str(self) -> &'static str {
@@ -286,7 +291,13 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a delivery applied.
     fn mark_webhook_processed(&self, identifier: &str, at: DateTime<Utc>) -> Result<()>;
     /// Raises an alert unless one with the same key is open; returns its id and whether it is new.
-    fn raise_alert(&self, dedupe_key: &str, severity: &str, body: &str, at: DateTime<Utc>) -> Result<(i64, bool)>;
+    fn raise_alert(
+        &self,
+        dedupe_key: &str,
+        severity: &str,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(i64, bool)>;
     /// Alerts, newest first (open only when `open_only`).
     fn alerts(&self, open_only: bool) -> Result<Vec<AlertRow>>;
     /// Sets one of `acknowledged`, `escalated`, `resolved` on an alert; false if no such alert.

@@ -488,7 +488,10 @@ fn pending_before_start(options: &Options) -> Vec<Delivery> {
 /// Applies the deliveries stored before a restart, in journal order.
 async fn replay(options: &Options, mut pending: Vec<Delivery>, applied: &AtomicU64) {
     if !pending.is_empty() {
-        tracing::info!(count = pending.len(), "applying webhook deliveries stored before a restart");
+        tracing::info!(
+            count = pending.len(),
+            "applying webhook deliveries stored before a restart"
+        );
     }
     while !pending.is_empty() {
         let rest = pending.split_off(pending.len().min(GROUP_COMMIT));
