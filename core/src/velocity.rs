@@ -19,12 +19,11 @@
 //! ([`VelocitySource::SprintReport`]). Definitions: `docs/metrics.md`,
 //! "Velocity".
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::flow::Workflow;
+use crate::hash::FnvMap;
 use crate::model::{
     BoardId, Dataset, Issue, SprintId, SprintOutcome, SprintReport, SprintState, StatusCategory,
 };
@@ -98,53 +97,44 @@ pub struct VelocitySummary {
     pub trend: Option<f64>,
 }
 
-fn value_at<T: Clone>(
-    changes: &[(DateTime<Utc>, T, T)],
-    current: T,
+/// The value a history gives at `t`: the target of the last change at or
+/// before `t` (strictly before with `strictly_before`), the source of the
+/// first change when all are later, or `current` without changes.
+fn value_at<'a, C, T: ?Sized>(
+    changes: &'a [C],
+    at: impl Fn(&C) -> DateTime<Utc>,
+    from: impl Fn(&'a C) -> &'a T,
+    to: impl Fn(&'a C) -> &'a T,
+    current: &'a T,
     t: DateTime<Utc>,
     strictly_before: bool,
-) -> T {
-    let last =
-        changes.iter().rev().find(|(at, _, _)| if strictly_before { *at < t } else { *at <= t });
+) -> &'a T {
+    let last = changes.iter().rev().find(|c| if strictly_before { at(c) < t } else { at(c) <= t });
     match (last, changes.first()) {
-        (Some((_, _, to)), _) => to.clone(),
-        (None, Some((_, from, _))) => from.clone(),
+        (Some(c), _) => to(c),
+        (None, Some(c)) => from(c),
         (None, None) => current,
     }
 }
 
-struct Histories {
-    sprints: Vec<(DateTime<Utc>, Vec<SprintId>, Vec<SprintId>)>,
-    points: Vec<(DateTime<Utc>, Option<f64>, Option<f64>)>,
+/// Whether the issue was in `sprint` at `t`, from its sprint field history.
+fn in_sprint(issue: &Issue, sprint: SprintId, t: DateTime<Utc>, strictly_before: bool) -> bool {
+    let ids = value_at(
+        &issue.sprint_history,
+        |c| c.at,
+        |c| c.from.as_slice(),
+        |c| c.to.as_slice(),
+        issue.sprints.as_slice(),
+        t,
+        strictly_before,
+    );
+    ids.contains(&sprint)
 }
 
-impl Histories {
-    fn of(issue: &Issue) -> Histories {
-        Histories {
-            sprints: issue
-                .sprint_history
-                .iter()
-                .map(|c| (c.at, c.from.clone(), c.to.clone()))
-                .collect(),
-            points: issue
-                .estimate_history
-                .iter()
-                .map(|c| (c.at, c.from.map(|p| p.0), c.to.map(|p| p.0)))
-                .collect(),
-        }
-    }
-    fn in_sprint(
-        &self,
-        issue: &Issue,
-        sprint: SprintId,
-        t: DateTime<Utc>,
-        strictly_before: bool,
-    ) -> bool {
-        value_at(&self.sprints, issue.sprints.clone(), t, strictly_before).contains(&sprint)
-    }
-    fn points(&self, issue: &Issue, t: DateTime<Utc>) -> Option<f64> {
-        value_at(&self.points, issue.points.map(|p| p.0), t, false)
-    }
+/// The issue's estimate at `t`, from its estimate history.
+fn points(issue: &Issue, t: DateTime<Utc>) -> Option<f64> {
+    let history = &issue.estimate_history;
+    value_at(history, |c| c.at, |c| &c.from, |c| &c.to, &issue.points, t, false).map(|p| p.0)
 }
 
 fn done_at(issue: &Issue, t: DateTime<Utc>, workflow: &Workflow, dataset: &Dataset) -> bool {
@@ -260,32 +250,29 @@ fn compute(
     let shell = SprintReport { sprint: sprint.clone(), issues: Vec::new() };
     let mut v = empty(&shell, Some(end));
     for issue in members {
-        let h = Histories::of(issue);
-        let at_start = h.in_sprint(issue, id, start, false);
+        let at_start = in_sprint(issue, id, start, false);
         // The first time the issue joined after the start, if it did.
-        let joined = h
-            .sprints
+        let joined = issue
+            .sprint_history
             .iter()
-            .find(|(at, from, to)| {
-                *at > start && *at < end && to.contains(&id) && !from.contains(&id)
-            })
-            .map(|c| c.0);
-        let at_end = h.in_sprint(issue, id, end, true);
+            .find(|c| c.at > start && c.at < end && c.to.contains(&id) && !c.from.contains(&id))
+            .map(|c| c.at);
+        let at_end = in_sprint(issue, id, end, true);
         if !at_start && joined.is_none() {
             continue;
         }
-        if h.points(issue, end).is_none() {
+        if points(issue, end).is_none() {
             v.unestimated_issues += 1;
         }
         if at_start {
-            v.committed += h.points(issue, start).unwrap_or(0.0);
+            v.committed += points(issue, start).unwrap_or(0.0);
             v.committed_issues += 1;
         } else if let Some(t) = joined {
-            v.added += h.points(issue, t).unwrap_or(0.0);
+            v.added += points(issue, t).unwrap_or(0.0);
             v.added_issues += 1;
         }
         if at_end {
-            let points = h.points(issue, end).unwrap_or(0.0);
+            let points = points(issue, end).unwrap_or(0.0);
             if done_at(issue, end, workflow, dataset) {
                 v.completed += points;
                 v.completed_issues += 1;
@@ -294,13 +281,13 @@ fn compute(
                 v.carried_over_issues += 1;
             }
         } else {
-            let left = h
-                .sprints
+            let left = issue
+                .sprint_history
                 .iter()
                 .rev()
-                .find(|(at, from, to)| *at < end && from.contains(&id) && !to.contains(&id))
-                .map_or(end, |c| c.0);
-            v.removed += h.points(issue, left).unwrap_or(0.0);
+                .find(|c| c.at < end && c.from.contains(&id) && !c.to.contains(&id))
+                .map_or(end, |c| c.at);
+            v.removed += points(issue, left).unwrap_or(0.0);
             v.removed_issues += 1;
         }
     }
@@ -316,7 +303,7 @@ pub fn velocity(
     reports: &[SprintReport],
     as_of: DateTime<Utc>,
 ) -> Vec<SprintVelocity> {
-    let mut members: HashMap<SprintId, Vec<&Issue>> = HashMap::new();
+    let mut members: FnvMap<SprintId, Vec<&Issue>> = FnvMap::default();
     for issue in &dataset.issues {
         let mut ids: Vec<SprintId> = issue.sprints.clone();
         for c in &issue.sprint_history {
@@ -332,19 +319,13 @@ pub fn velocity(
         dataset.sprints.iter().map(|s| s.id).chain(reports.iter().map(|r| r.sprint.id)).collect();
     crate::sort::stable(&mut ids);
     ids.dedup();
-    let mut out: Vec<SprintVelocity> = ids
-        .into_iter()
-        .filter_map(|id| {
-            compute(
-                dataset,
-                id,
-                members.get(&id).map_or(&[][..], Vec::as_slice),
-                workflow,
-                reports,
-                as_of,
-            )
-        })
-        .collect();
+    // Sprints are independent, and a large organisation has hundreds.
+    let computed = crate::par::indexed_heavy(16, ids.len(), |k| {
+        let id = ids[k];
+        let members = members.get(&id).map_or(&[][..], Vec::as_slice);
+        compute(dataset, id, members, workflow, reports, as_of)
+    });
+    let mut out: Vec<SprintVelocity> = computed.into_iter().flatten().collect();
     crate::sort::stable_by(&mut out, |a, b| a.start.cmp(&b.start).then(a.id.cmp(&b.id)));
     out
 }

@@ -9,12 +9,11 @@
 //! embedded an open status in the link). A link the changelog never
 //! recorded says only that the issue is blocked now.
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{FlowOptions, IssueFlow, Workflow};
+use crate::hash::{FnvMap, FnvSet};
 use crate::model::{Issue, LinkKind, StatusCategory};
 
 /// Why an issue is or was blocked.
@@ -46,20 +45,20 @@ pub struct BlockedTime {
 /// stage and stayed), or `None` while it is not done.
 #[derive(Debug, Clone, Default)]
 pub struct Blockers<'a> {
-    done: HashMap<&'a str, Option<DateTime<Utc>>>,
+    done: FnvMap<&'a str, Option<DateTime<Utc>>>,
 }
 
 impl<'a> Blockers<'a> {
     /// The blockers that `issues`' link histories name, looked up among `issues`.
     pub fn of(issues: &'a [Issue], workflow: &Workflow) -> Blockers<'a> {
-        let wanted: HashSet<&str> = issues
+        let wanted: FnvSet<&str> = issues
             .iter()
             .flat_map(|i| &i.link_history)
             .filter(|c| c.kind == LinkKind::IsBlockedBy)
             .map(|c| c.other.as_str())
             .collect();
         let done = if wanted.is_empty() {
-            HashMap::new()
+            FnvMap::default()
         } else {
             issues
                 .iter()

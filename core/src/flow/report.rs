@@ -108,24 +108,21 @@ pub fn flow_report_from_flows(
     let aging_wip = aging_wip_from_flows(f, workflow, options, as_of, &cycle_time);
     let now = options.end_of_day(as_of);
     let blockers = Blockers::of(issues, workflow);
-    let items = issues
-        .iter()
-        .zip(f)
-        .map(|(issue, flow)| {
-            let blocked = blocked_time(issue, flow, workflow, options, now, &blockers);
-            ItemFlow {
-                key: issue.key.clone(),
-                started: flow.started,
-                completed: flow.completed,
-                cycle_time_days: cycle_time_days(flow, convention),
-                lead_time_days: lead_time_days(flow, convention),
-                blocked_days: blocked.days,
-                blocked_reasons: blocked.reasons,
-                blocked_now: blocked.blocked_now,
-                stalled: is_stalled(issue, flow, options, now),
-            }
-        })
-        .collect();
+    let items = crate::par::indexed(issues.len().min(f.len()), |i| {
+        let (issue, flow) = (&issues[i], &f[i]);
+        let blocked = blocked_time(issue, flow, workflow, options, now, &blockers);
+        ItemFlow {
+            key: issue.key.clone(),
+            started: flow.started,
+            completed: flow.completed,
+            cycle_time_days: cycle_time_days(flow, convention),
+            lead_time_days: lead_time_days(flow, convention),
+            blocked_days: blocked.days,
+            blocked_reasons: blocked.reasons,
+            blocked_now: blocked.blocked_now,
+            stalled: is_stalled(issue, flow, options, now),
+        }
+    });
     FlowReport {
         convention,
         range,

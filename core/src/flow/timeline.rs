@@ -102,7 +102,7 @@ pub fn issue_flow(issue: &Issue, workflow: &Workflow, options: &FlowOptions) -> 
 
 /// [`issue_flow`] for every issue, in order.
 pub fn flows(issues: &[Issue], workflow: &Workflow, options: &FlowOptions) -> Vec<IssueFlow> {
-    issues.iter().map(|issue| issue_flow(issue, workflow, options)).collect()
+    crate::par::map(issues, |issue| issue_flow(issue, workflow, options))
 }
 
 impl IssueFlow {

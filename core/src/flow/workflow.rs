@@ -20,11 +20,11 @@
 //! done = true
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hash::FnvMap;
 use crate::model::StatusCategory;
 
 /// What a move to an earlier stage does to the dates of later stages.
@@ -63,34 +63,7 @@ pub struct Workflow {
     /// Statuses that mean "blocked" (matched case-insensitively).
     pub blocked_statuses: Vec<String>,
     #[serde(skip)]
-    lookup: HashMap<String, usize, BuildHasherDefault<Fnv>>,
-}
-
-/// FNV-1a, for the status lookup done once per status change of every issue
-/// in every flow pass: status names are short and come from the workflow
-/// file or JIRA's status list, so SipHash's resistance to crafted keys buys
-/// nothing there and costs most of the lookup.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
+    lookup: FnvMap<String, usize>,
 }
 
 /// A workflow file that cannot be used.
@@ -160,7 +133,7 @@ impl Workflow {
         if stages.len() < 2 {
             return Err(WorkflowError::TooFewStages(stages.len()));
         }
-        let mut lookup = HashMap::default();
+        let mut lookup = FnvMap::default();
         for (i, stage) in stages.iter().enumerate() {
             for status in &stage.statuses {
                 if let Some(prev) = lookup.insert(status.to_lowercase(), i) {
@@ -213,7 +186,7 @@ impl Workflow {
             Stage { name: "Done".into(), statuses: pick(StatusCategory::Done) },
         ];
         let blocked = default_blocked(statuses.keys());
-        let mut lookup = HashMap::default();
+        let mut lookup = FnvMap::default();
         for (i, stage) in stages.iter().enumerate() {
             for s in &stage.statuses {
                 lookup.entry(s.to_lowercase()).or_insert(i);

@@ -17,11 +17,11 @@ use serde_json::Value;
 
 use super::fields::Roles;
 use super::time::parse_timestamp_value;
-use super::typed::Scalar;
+use super::typed::{Scalar, Text};
 use super::Diagnostic;
 use crate::model::{
-    EstimateChange, FlagPeriod, Issue, IssueKey, LinkChange, LinkKind, SprintChange, SprintId,
-    StatusChange, StoryPoints,
+    EstimateChange, FlagPeriod, Issue, IssueKey, LinkChange, LinkKind, Sprint, SprintChange,
+    SprintId, StatusChange, StoryPoints,
 };
 
 /// One changelog entry with the items ingest cares about.
@@ -141,10 +141,27 @@ fn parse_points(raw: Option<&str>) -> Option<StoryPoints> {
     raw.parse::<f64>().ok().filter(|p| p.is_finite()).map(StoryPoints)
 }
 
+/// Sprint names a changelog may use instead of ids: the sprints known from
+/// the agile API, then those the issue's own sprint field names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SprintNames<'a> {
+    pub(crate) known: &'a BTreeMap<String, SprintId>,
+    pub(crate) issue: &'a [Sprint],
+}
+
+impl SprintNames<'_> {
+    fn get(&self, name: &str) -> Option<SprintId> {
+        self.known
+            .get(name)
+            .copied()
+            .or_else(|| self.issue.iter().find(|s| s.name == name).map(|s| s.id))
+    }
+}
+
 fn sprint_ids(
     ids: Option<&str>,
     names: Option<&str>,
-    sprint_names: &BTreeMap<String, SprintId>,
+    sprint_names: SprintNames<'_>,
     issue: &Issue,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<SprintId> {
@@ -160,7 +177,7 @@ fn sprint_ids(
     let mut out = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         match sprint_names.get(name) {
-            Some(id) => out.push(*id),
+            Some(id) => out.push(id),
             None => diagnostics.push(Diagnostic::field(
                 Some(&issue.key),
                 "Sprint",
@@ -178,7 +195,7 @@ pub(crate) fn apply(
     issue: &mut Issue,
     mut histories: Vec<History<'_>>,
     roles: &Roles,
-    sprint_names: &BTreeMap<String, SprintId>,
+    sprint_names: SprintNames<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     crate::sort::stable_by_key(&mut histories, |h| (h.at, h.id));
@@ -372,17 +389,17 @@ pub(crate) struct RawHistory<'a> {
 #[derive(Debug, Deserialize)]
 struct RawItem<'a> {
     #[serde(borrow)]
-    field: Option<std::borrow::Cow<'a, str>>,
+    field: Option<Text<'a>>,
     #[serde(rename = "fieldId", borrow)]
-    field_id: Option<std::borrow::Cow<'a, str>>,
+    field_id: Option<Text<'a>>,
     #[serde(borrow)]
-    from: Option<std::borrow::Cow<'a, str>>,
+    from: Option<Text<'a>>,
     #[serde(rename = "fromString", borrow)]
-    from_string: Option<std::borrow::Cow<'a, str>>,
+    from_string: Option<Text<'a>>,
     #[serde(borrow)]
-    to: Option<std::borrow::Cow<'a, str>>,
+    to: Option<Text<'a>>,
     #[serde(rename = "toString", borrow)]
-    to_string: Option<std::borrow::Cow<'a, str>>,
+    to_string: Option<Text<'a>>,
 }
 
 /// The typed twin of [`parse_history`].

@@ -4,7 +4,7 @@
 //! field lists and status lists first (they tell how to read issues), sprints
 //! next (webhooks name sprints, not ids), issues, then separate changelogs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -15,6 +15,7 @@ use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
 use super::stream;
 use super::{Diagnostic, Error, IngestOptions};
+use crate::hash::FnvMap;
 use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
 
 /// Everything an input yields.
@@ -36,10 +37,98 @@ pub struct Ingested {
 /// why it was skipped.
 pub(crate) type ParsedIssue = Result<(Issue, Extras, Vec<Diagnostic>), Diagnostic>;
 
-/// An issue still to read, or one the streaming path already read.
-enum Source<'a> {
-    Json(&'a Value, Option<&'a Value>),
-    Parsed(Box<ParsedIssue>),
+/// An issue read, with its diagnostics; or why it was skipped.
+pub(crate) type ReadIssue = Result<(Issue, Vec<Diagnostic>), Diagnostic>;
+
+/// Issues read one after another, in input order, with what their
+/// [`Extras`] add up to. The streamed page is read in stretches on several
+/// threads, each adding up its own issues, so the one thread that joins them
+/// only moves issues.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Chunk {
+    pub(crate) issues: Vec<ReadIssue>,
+    pub(crate) tally: Tally,
+}
+
+impl Chunk {
+    pub(crate) fn push(&mut self, parsed: ParsedIssue) {
+        self.issues.push(parsed.map(|(issue, extras, diags)| {
+            self.tally.add(extras);
+            self.tally.history(&issue);
+            (issue, diags)
+        }));
+    }
+}
+
+/// What issues' [`Extras`] add up to: the sprints their fields name, merged
+/// by [`merge_sprint`]; how often each status was reported in each category;
+/// how often each UTC offset was written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Tally {
+    sprints: BTreeMap<SprintId, Sprint>,
+    /// Status name → reports as To Do, In Progress, Done.
+    categories: FnvMap<String, [u32; 3]>,
+    offsets: FnvMap<i32, u32>,
+    /// Every status name the issues' status histories use.
+    history_statuses: FnvMap<String, ()>,
+}
+
+const CATEGORIES: [StatusCategory; 3] =
+    [StatusCategory::ToDo, StatusCategory::InProgress, StatusCategory::Done];
+
+impl Tally {
+    fn add(&mut self, extras: Extras) {
+        for (name, category) in extras.statuses {
+            let at = CATEGORIES.iter().position(|c| *c == category).unwrap_or(0);
+            match self.categories.get_mut(name.as_str()) {
+                Some(counts) => counts[at] += 1,
+                None => {
+                    let mut counts = [0; 3];
+                    counts[at] = 1;
+                    self.categories.insert(name, counts);
+                }
+            }
+        }
+        if let Some(offset) = extras.offset_secs {
+            *self.offsets.entry(offset).or_default() += 1;
+        }
+        for sprint in extras.sprints {
+            merge_sprint(&mut self.sprints, sprint);
+        }
+    }
+
+    fn history(&mut self, issue: &Issue) {
+        // A change's `from` is nearly always the previous change's `to`.
+        let mut last: Option<&str> = None;
+        for change in &issue.status_history {
+            for name in change.from.iter().chain(std::iter::once(&change.to)) {
+                if last != Some(name.as_str()) && !self.history_statuses.contains_key(name.as_str())
+                {
+                    self.history_statuses.insert(name.clone(), ());
+                }
+                last = Some(name);
+            }
+        }
+    }
+
+    /// Adds the tally of issues that come after these. Merging sprints keeps
+    /// the first of the richest copies, so adding up stretches and then
+    /// joining them in order gives what adding up every issue in order gives.
+    pub(crate) fn merge(&mut self, later: Tally) {
+        for (name, counts) in later.categories {
+            let mine = self.categories.entry(name).or_default();
+            for (m, c) in mine.iter_mut().zip(counts) {
+                *m += c;
+            }
+        }
+        self.history_statuses.extend(later.history_statuses);
+        for (offset, count) in later.offsets {
+            *self.offsets.entry(offset).or_default() += count;
+        }
+        for sprint in later.sprints.into_values() {
+            merge_sprint(&mut self.sprints, sprint);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -48,7 +137,8 @@ struct Sorted<'a> {
     statuses: Vec<&'a Value>,
     sprints: Vec<&'a Value>,
     reports: Vec<&'a Value>,
-    issues: Vec<Source<'a>>,
+    /// Issues as JSON, with their page's `names` when it has one.
+    issues: Vec<(&'a Value, Option<&'a Value>)>,
     changelogs: Vec<(&'a Value, Option<String>)>,
     unknown: usize,
 }
@@ -81,8 +171,7 @@ pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Erro
         if let Some(n) = &streamed.names {
             sorted.catalogs.push(n);
         }
-        sorted.issues = streamed.issues.into_iter().map(|p| Source::Parsed(Box::new(p))).collect();
-        return Ok(build(sorted, options, diagnostics));
+        return Ok(build(sorted, streamed.issues, options, diagnostics));
     }
     // Field lists need `schema` (custom field types); everything else is parsed without it.
     let keep_schema = input.trim_start().starts_with('[') && input.contains("\"clauseNames\"");
@@ -140,7 +229,7 @@ pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Erro
             sorted.unknown
         )));
     }
-    Ok(build(sorted, options, diagnostics))
+    Ok(build(sorted, Vec::new(), options, diagnostics))
 }
 
 fn first_line(input: &str) -> usize {
@@ -200,7 +289,7 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
                 if let Some(n) = page_names {
                     out.catalogs.push(n);
                 }
-                out.issues.extend(issues.iter().map(|i| Source::Json(i, page_names)));
+                out.issues.extend(issues.iter().map(|i| (i, page_names)));
             } else if map.contains_key("issueChangeLogs") {
                 out.changelogs.push((value, None));
             } else if map.contains_key("contents") && map.contains_key("sprint") {
@@ -209,7 +298,7 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
             } else if (map.contains_key("key") && map.contains_key("fields"))
                 || map.get("issue").is_some_and(Value::is_object)
             {
-                out.issues.push(Source::Json(value, names));
+                out.issues.push((value, names));
             } else if let Some(entry) = map.get("changelog_entry") {
                 let target =
                     map.get("request_url").and_then(Value::as_str).and_then(issue_from_url);
@@ -245,6 +334,7 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
 
 fn build(
     sorted: Sorted<'_>,
+    streamed: Vec<Chunk>,
     options: &IngestOptions,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Ingested {
@@ -267,7 +357,6 @@ fn build(
         }
     }
 
-    let mut sprints: BTreeMap<SprintId, Sprint> = BTreeMap::new();
     let mut explicit_sprints: Vec<Sprint> = Vec::new();
     for s in &sorted.sprints {
         match sprint_from_value(s) {
@@ -284,62 +373,65 @@ fn build(
         sprint_names.entry(s.name.clone()).or_insert(s.id);
     }
 
-    let n = sorted.issues.len();
-    let mut issues: Vec<Issue> = Vec::with_capacity(n);
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(n * 2);
-    let mut seen_categories: HashMap<(String, StatusCategory), u32> = HashMap::new();
-    let mut offsets: HashMap<i32, u32> = HashMap::new();
+    // Issues as JSON are read here, in order (roles learned from one
+    // issue's changelog apply to the next); streamed ones arrive read.
+    let mut read = Chunk::default();
     let mut last_names: Option<*const Value> = None;
-    for source in sorted.issues {
-        let parsed = match source {
-            Source::Parsed(parsed) => *parsed,
-            Source::Json(value, names) => {
-                // Pages with their own `names` map may name fields differently.
-                let names_ptr = names.map(|n| n as *const Value);
-                if names_ptr.is_some() && names_ptr != last_names {
-                    last_names = names_ptr;
-                    if let Some(n) = names {
-                        let mut page_catalog = catalog.clone();
-                        page_catalog.merge(&fields_from_value(n));
-                        roles = Roles::resolve(options, &page_catalog);
-                    }
-                }
-                parse_issue(value, options, &mut roles, &sprint_names)
+    for (value, names) in sorted.issues {
+        // Pages with their own `names` map may name fields differently.
+        let names_ptr = names.map(|n| n as *const Value);
+        if names_ptr.is_some() && names_ptr != last_names {
+            last_names = names_ptr;
+            if let Some(n) = names {
+                let mut page_catalog = catalog.clone();
+                page_catalog.merge(&fields_from_value(n));
+                roles = Roles::resolve(options, &page_catalog);
             }
-        };
-        match parsed {
-            Ok((issue, extras, diags)) => {
-                diagnostics.extend(diags);
-                for (name, category) in extras.statuses {
-                    *seen_categories.entry((name, category)).or_default() += 1;
+        }
+        read.push(parse_issue(value, options, &mut roles, &sprint_names));
+    }
+    let chunks: Vec<Chunk> = std::iter::once(read).chain(streamed).collect();
+
+    let n = chunks.iter().map(|c| c.issues.len()).sum();
+    let mut issues: Vec<Issue> = Vec::with_capacity(n);
+    let mut keys = KeyIndex::with_capacity(n);
+    // Separate changelogs may name their issue by id: the id it was first seen with.
+    let by_id = !sorted.changelogs.is_empty();
+    let mut ids: FnvMap<String, usize> = FnvMap::default();
+    let mut tally = Tally::default();
+    for chunk in chunks {
+        tally.merge(chunk.tally);
+        for parsed in chunk.issues {
+            let (issue, diags) = match parsed {
+                Ok(read) => read,
+                Err(diag) => {
+                    diagnostics.push(diag);
+                    continue;
                 }
-                if let Some(offset) = extras.offset_secs {
-                    *offsets.entry(offset).or_default() += 1;
+            };
+            diagnostics.extend(diags);
+            match keys.get(&issues, issue.key.as_str()) {
+                Some(i) => {
+                    let kept = &mut issues[i];
+                    let (newer, older) = if issue.updated >= kept.updated {
+                        (issue, std::mem::replace(kept, placeholder()))
+                    } else {
+                        (std::mem::replace(kept, placeholder()), issue)
+                    };
+                    *kept = newer;
+                    changelog::absorb(kept, older);
                 }
-                for sprint in extras.sprints {
-                    merge_sprint(&mut sprints, sprint);
-                }
-                match index.get(&issue.key.0) {
-                    Some(&i) => {
-                        let kept = &mut issues[i];
-                        let (newer, older) = if issue.updated >= kept.updated {
-                            (issue, std::mem::replace(kept, placeholder()))
-                        } else {
-                            (std::mem::replace(kept, placeholder()), issue)
-                        };
-                        *kept = newer;
-                        changelog::absorb(kept, older);
+                None => {
+                    keys.insert(issue.key.as_str(), issues.len());
+                    if by_id {
+                        ids.insert(issue.id.0.clone(), issues.len());
                     }
-                    None => {
-                        index.insert(issue.key.0.clone(), issues.len());
-                        index.insert(format!("#{}", issue.id.0), issues.len());
-                        issues.push(issue);
-                    }
+                    issues.push(issue);
                 }
             }
-            Err(diag) => diagnostics.push(diag),
         }
     }
+    let Tally { mut sprints, categories, offsets, history_statuses } = tally;
     for sprint in explicit_sprints {
         // Agile sprint pages are authoritative over the copies in issue fields.
         sprints.insert(sprint.id, sprint);
@@ -356,8 +448,8 @@ fn build(
                 };
                 merge_into(
                     &mut issues,
-                    &index,
-                    &format!("#{id}"),
+                    ids.get(&id).copied(),
+                    &id,
                     log.get("changeHistories").unwrap_or(&Value::Null),
                     &mut roles,
                     &sprint_names,
@@ -374,16 +466,8 @@ fn build(
             ));
             continue;
         };
-        let lookup = if index.contains_key(&target) { target } else { format!("#{target}") };
-        merge_into(
-            &mut issues,
-            &index,
-            &lookup,
-            value,
-            &mut roles,
-            &sprint_names,
-            &mut diagnostics,
-        );
+        let found = keys.get(&issues, &target).or_else(|| ids.get(&target).copied());
+        merge_into(&mut issues, found, &target, value, &mut roles, &sprint_names, &mut diagnostics);
     }
 
     let mut reports = Vec::new();
@@ -396,7 +480,12 @@ fn build(
 
     // Majority vote per status name: a status's category can change over a site's life.
     let mut by_name: BTreeMap<String, (StatusCategory, u32, bool)> = BTreeMap::new();
-    let mut votes: Vec<_> = seen_categories.into_iter().collect();
+    let mut votes: Vec<((String, StatusCategory), u32)> = Vec::new();
+    for (name, counts) in categories {
+        for (category, count) in CATEGORIES.into_iter().zip(counts).filter(|(_, c)| *c > 0) {
+            votes.push(((name.clone(), category), count));
+        }
+    }
     crate::sort::stable(&mut votes);
     for ((name, category), count) in votes {
         match by_name.get_mut(&name) {
@@ -422,16 +511,20 @@ fn build(
     statuses.extend(options.statuses.iter().map(|(k, v)| (k.clone(), *v)));
     // Statuses only seen in histories (renamed or retired since) get a category from their name.
     let mut guessed: BTreeMap<String, StatusCategory> = BTreeMap::new();
-    for issue in &issues {
-        for change in &issue.status_history {
-            for name in std::iter::once(&change.to).chain(change.from.as_ref()) {
-                if !statuses.contains_key(name) && !guessed.contains_key(name) {
-                    if let Some(category) = guess_category(name) {
-                        guessed.insert(name.clone(), category);
-                    }
-                }
+    let mut guess = |name: &String| {
+        if !statuses.contains_key(name) && !guessed.contains_key(name) {
+            if let Some(category) = guess_category(name) {
+                guessed.insert(name.clone(), category);
             }
         }
+    };
+    if by_id {
+        // Separate changelogs may have added statuses the tally never saw.
+        for change in issues.iter().flat_map(|i| &i.status_history) {
+            change.from.iter().chain(std::iter::once(&change.to)).for_each(&mut guess);
+        }
+    } else {
+        history_statuses.keys().for_each(guess);
     }
     for (name, category) in guessed {
         diagnostics.push(Diagnostic::field(None, "status", format!("status `{name}` appears only in histories; its category is taken from its name: {category:?}")));
@@ -465,7 +558,7 @@ fn build(
     };
     let utc_offset_secs = offsets
         .into_iter()
-        .max_by_key(|(offset, count)| (*count, -offset.abs()))
+        .max_by_key(|&(offset, count)| (count, -offset.abs(), offset))
         .map_or(0, |(o, _)| o);
     Ingested {
         dataset: Dataset { issues, sprints: sprints.into_values().collect(), teams, statuses },
@@ -475,23 +568,64 @@ fn build(
     }
 }
 
+/// Positions of issues by key, holding only FNV hashes of the keys (a
+/// copy of every key showed up in profiles); a hit is checked against the
+/// issue's own key, and keys whose hash another key already has are
+/// searched one by one.
+struct KeyIndex {
+    by_hash: FnvMap<u64, usize>,
+    collided: Vec<usize>,
+}
+
+impl KeyIndex {
+    fn with_capacity(n: usize) -> KeyIndex {
+        KeyIndex {
+            by_hash: FnvMap::with_capacity_and_hasher(n, Default::default()),
+            collided: Vec::new(),
+        }
+    }
+
+    fn hash(key: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut h = crate::hash::Fnv::default();
+        h.write(key.as_bytes());
+        h.finish()
+    }
+
+    fn get(&self, issues: &[Issue], key: &str) -> Option<usize> {
+        let is = |i: &usize| issues[*i].key.as_str() == key;
+        match self.by_hash.get(&Self::hash(key)) {
+            Some(i) if is(i) => Some(*i),
+            _ => self.collided.iter().copied().find(is),
+        }
+    }
+
+    /// Records `key` (not yet recorded) at position `i`.
+    fn insert(&mut self, key: &str, i: usize) {
+        match self.by_hash.entry(Self::hash(key)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(i),
+        }
+    }
+}
+
+/// Merges a separate changelog into issue `found`, which the input named `target`.
 fn merge_into(
     issues: &mut [Issue],
-    index: &HashMap<String, usize>,
-    lookup: &str,
+    found: Option<usize>,
+    target: &str,
     value: &Value,
     roles: &mut Roles,
     sprint_names: &BTreeMap<String, SprintId>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let Some(&i) = index.get(lookup) else {
+    let Some(i) = found else {
         diagnostics.push(Diagnostic::field(
             None,
             "changelog",
-            format!(
-                "changelog for issue `{}` which the input does not hold; skipped",
-                lookup.trim_start_matches('#')
-            ),
+            format!("changelog for issue `{target}` which the input does not hold; skipped"),
         ));
         return;
     };
@@ -501,7 +635,8 @@ fn merge_into(
         .into_iter()
         .filter_map(|h| changelog::parse_history(h, None, roles, Some(&key), diagnostics))
         .collect();
-    changelog::apply(issue, parsed, roles, sprint_names, diagnostics);
+    let names = changelog::SprintNames { known: sprint_names, issue: &[] };
+    changelog::apply(issue, parsed, roles, names, diagnostics);
 }
 
 fn merge_sprint(sprints: &mut BTreeMap<SprintId, Sprint>, sprint: Sprint) {
@@ -567,6 +702,25 @@ pub(crate) fn guess_category(name: &str) -> Option<StatusCategory> {
 mod tests {
     use super::*;
     use crate::model::IssueKey;
+
+    #[test]
+    fn the_key_index_checks_keys_and_finds_keys_whose_hash_is_taken() {
+        let at = |key: &str| {
+            Issue::new(crate::model::IssueId(key.into()), key.into(), chrono::DateTime::UNIX_EPOCH)
+        };
+        let issues = vec![at("A-1"), at("B-2"), at("C-3")];
+        let mut keys = KeyIndex::with_capacity(3);
+        keys.insert("A-1", 0);
+        // B-2's hash already names A-1, as a colliding hash would.
+        keys.by_hash.insert(KeyIndex::hash("B-2"), 0);
+        keys.insert("B-2", 1);
+        assert_eq!(keys.collided, vec![1]);
+        assert_eq!(keys.get(&issues, "A-1"), Some(0));
+        assert_eq!(keys.get(&issues, "B-2"), Some(1));
+        assert_eq!(keys.get(&issues, "C-3"), None);
+        keys.insert("C-3", 2);
+        assert_eq!(keys.get(&issues, "C-3"), Some(2));
+    }
 
     #[test]
     fn a_streamed_page_reads_the_same_as_the_general_path() {

@@ -336,11 +336,8 @@ pub(crate) fn parse_issue_with(
         flag_periods: Vec::new(),
         link_history: Vec::new(),
     };
-    let mut names = sprint_names.clone();
-    for sprint in &extras.sprints {
-        names.entry(sprint.name.clone()).or_insert(sprint.id);
-    }
-    changelog::apply(&mut issue, histories, roles, &names, &mut diags);
+    let names = changelog::SprintNames { known: sprint_names, issue: &extras.sprints };
+    changelog::apply(&mut issue, histories, roles, names, &mut diags);
     issue.team = team_of(&issue, &extras.sprints, options);
     Ok((issue, extras, diags))
 }

@@ -134,7 +134,8 @@ pub fn merge_changelog(
         .into_iter()
         .filter_map(|h| changelog::parse_history(h, None, &mut roles, Some(&key), &mut diagnostics))
         .collect();
-    changelog::apply(issue, parsed, &roles, &BTreeMap::new(), &mut diagnostics);
+    let names = changelog::SprintNames { known: &BTreeMap::new(), issue: &[] };
+    changelog::apply(issue, parsed, &roles, names, &mut diagnostics);
     diagnostics
 }
 

@@ -143,7 +143,7 @@ impl<'de> Visitor<'de> for Pruned {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(super::typed::Text(key)) = map.next_key::<super::typed::Text<'de>>()? {
             let skip = (skipped(&key) && !(self.keep_schema && key == "schema"))
                 || (self.lean && skipped_in_issue(&key));
             if skip {

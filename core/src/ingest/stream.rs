@@ -11,7 +11,6 @@
 //! roles from changelogs as it goes, stays in input order on one thread, so
 //! the dataset and diagnostics do not depend on the number of threads.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::de::IgnoredAny;
@@ -19,14 +18,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::fields::{fields_from_value, Roles};
-use super::input::ParsedIssue;
+use super::input::Chunk;
 use super::typed::{self, RawIssue};
 use super::IngestOptions;
 
 /// What a streamed page yields.
 pub(crate) struct Streamed {
     pub(crate) names: Option<Value>,
-    pub(crate) issues: Vec<ParsedIssue>,
+    /// The issues in input order, in the stretches they were read in.
+    pub(crate) issues: Vec<Chunk>,
 }
 
 /// Page keys that carry no data ingest reads.
@@ -54,18 +54,7 @@ pub(crate) struct Split {
 impl Split {
     /// Every core natively, one thread in WASM.
     pub(crate) fn native() -> Split {
-        Split { threads: default_threads(), min_bytes: 4 << 20 }
-    }
-}
-
-fn default_threads() -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        1
+        Split { threads: crate::par::threads(), min_bytes: 4 << 20 }
     }
 }
 
@@ -81,13 +70,13 @@ pub(crate) fn search_page(input: &str, options: &IngestOptions, split: Split) ->
     pos = skip_ws(bytes, pos + 1);
     let mut roles = Roles::resolve(options, &options.fields);
     let mut names: Option<Value> = None;
-    let mut issues: Vec<ParsedIssue> = Vec::new();
+    let mut issues: Vec<Chunk> = Vec::new();
     let mut saw_issues = false;
     if bytes.get(pos) == Some(&b'}') {
         pos += 1;
     } else {
         loop {
-            let (key, next) = one::<Cow<'_, str>>(input, pos)?;
+            let (typed::Text(key), next) = one::<typed::Text<'_>>(input, pos)?;
             pos = skip_ws(bytes, next);
             if bytes.get(pos) != Some(&b':') {
                 return None;
@@ -160,7 +149,7 @@ enum End {
 struct Reader<'r> {
     options: &'r IngestOptions,
     roles: &'r mut Roles,
-    out: &'r mut Vec<ParsedIssue>,
+    out: &'r mut Vec<Chunk>,
 }
 
 impl Reader<'_> {
@@ -169,7 +158,13 @@ impl Reader<'_> {
         if raw.needs_general_reader() {
             return None;
         }
-        self.out.push(typed::parse(raw, self.options, self.roles, &BTreeMap::new()));
+        let parsed = typed::parse(raw, self.options, self.roles, &BTreeMap::new());
+        if self.out.is_empty() {
+            self.out.push(Chunk::default());
+        }
+        if let Some(chunk) = self.out.last_mut() {
+            chunk.push(parsed);
+        }
         Some(())
     }
 }
@@ -234,7 +229,7 @@ mod parallel {
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(borrow)]
-        key: Option<Cow<'a, str>>,
+        key: Option<super::typed::Text<'a>>,
         id: Option<IgnoredAny>,
         fields: Option<IgnoredAny>,
     }
@@ -262,7 +257,7 @@ mod parallel {
 
     /// A range read by a worker: its issues, how it ended and the roles
     /// known after it; `None` when an element could not be read.
-    type Range = Option<(Vec<ParsedIssue>, End, Roles)>;
+    type Range = Option<(Vec<Chunk>, End, Roles)>;
 
     /// The first range is read here; the roles known after it are the
     /// guess every other range starts from, read by `split.threads`
@@ -420,6 +415,16 @@ mod tests {
         serde_json::json!({"startAt": 0, "maxResults": n, "total": n, "issues": issues}).to_string()
     }
 
+    /// The issues and what they add up to, however they were cut.
+    fn flat(streamed: &Streamed) -> Chunk {
+        let mut all = Chunk::default();
+        for chunk in &streamed.issues {
+            all.issues.extend(chunk.issues.iter().cloned());
+            all.tally.merge(chunk.tally.clone());
+        }
+        all
+    }
+
     fn split(threads: usize) -> Split {
         Split { threads, min_bytes: 16 << 10 }
     }
@@ -433,7 +438,7 @@ mod tests {
             let one_thread = search_page(&text, &options, split(1)).expect("a search page");
             for threads in [2, 3, 8] {
                 let many = search_page(&text, &options, split(threads)).expect("a search page");
-                assert_eq!(many.issues, one_thread.issues, "{threads} threads");
+                assert_eq!(flat(&many), flat(&one_thread), "{threads} threads");
                 assert_eq!(many.names, one_thread.names);
             }
             // The whole ingest (natively on every core) agrees with the general reader.

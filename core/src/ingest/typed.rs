@@ -107,6 +107,43 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
+/// A JSON string borrowed from the input when it holds no escapes.
+///
+/// serde's own `Cow<str>` (and `Option<Cow<str>>` even with `borrow`)
+/// always copies: on a Cloud export that was a heap allocation for every
+/// object key and changelog string read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
 fn put(map: &mut Map<String, Value>, key: &str, value: &Scalar<'_>) {
     if let Some(v) = value.to_value() {
         map.insert(key.to_owned(), v);
@@ -246,7 +283,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Fields::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
                     match key.as_ref() {
                         "created" => out.created = map.next_value()?,
                         "updated" => out.updated = map.next_value()?,
@@ -556,15 +593,8 @@ fn clean(
         link_history: Vec::new(),
     };
     // Sprint changes naming sprints by name need the ids this issue's field gives.
-    if extras.sprints.is_empty() {
-        changelog::apply(&mut issue, histories, roles, sprint_names, &mut diags);
-    } else {
-        let mut names = sprint_names.clone();
-        for sprint in &extras.sprints {
-            names.entry(sprint.name.clone()).or_insert(sprint.id);
-        }
-        changelog::apply(&mut issue, histories, roles, &names, &mut diags);
-    }
+    let names = changelog::SprintNames { known: sprint_names, issue: &extras.sprints };
+    changelog::apply(&mut issue, histories, roles, names, &mut diags);
     issue.team = team_of(&issue, &extras.sprints, options);
     Some((issue, extras, diags))
 }

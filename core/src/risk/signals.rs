@@ -21,7 +21,6 @@
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -32,6 +31,7 @@ use crate::forecast::sprint::{
     CURRENT_SPRINT_SAMPLE_DAYS,
 };
 use crate::forecast::{ExactWhen, Throughput, ThroughputError};
+use crate::hash::FnvMap;
 use crate::model::{Dataset, Issue, IssueKey, LinkKind, Sprint, SprintId, StatusCategory, TeamId};
 use crate::stats::{self, Percentile};
 
@@ -58,11 +58,11 @@ pub(crate) struct Index<'a> {
     /// Indices of the issues that are not settled before `horizon` (epics
     /// included), ascending.
     live: Vec<usize>,
-    pub(crate) by_key: HashMap<&'a str, usize, BuildHasherDefault<Fnv>>,
+    pub(crate) by_key: FnvMap<&'a str, usize>,
     /// Team → indices of its issues (epics excluded), teams in dataset order then by name.
     pub(crate) by_team: BTreeMap<TeamId, Vec<usize>>,
     /// Epic key → indices of its children.
-    pub(crate) children: HashMap<&'a str, Vec<usize>, BuildHasherDefault<Fnv>>,
+    pub(crate) children: FnvMap<&'a str, Vec<usize>>,
     /// Indices of epics.
     pub(crate) epics: Vec<usize>,
     /// Status names that mean "blocked", lower-cased.
@@ -87,7 +87,7 @@ pub(crate) struct Index<'a> {
     flow_days: Vec<OnceCell<FlowDays>>,
     stages: RefCell<StageLookup<'a>>,
     /// Sprint → the relevant issues that were ever in it, ascending.
-    in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
+    in_sprint: FnvMap<SprintId, Vec<usize>>,
     sprint_cache: Cache<(ListKey, i64), Option<SprintOdds<'a>>>,
     /// Status histories as categories, for the live issues asked about an
     /// instant before their last status change (most questions are about
@@ -334,11 +334,7 @@ fn final_blocked<'d>(issue: &'d Issue, lookup: &mut StatusLookup<'d>) -> bool {
 /// ones [`sprints_at`] can return (the current field, the first change's
 /// `from`, every change's `to`). A later change's `from` repeats the change
 /// before it and is not read.
-fn push_sprints(
-    idx: usize,
-    issue: &Issue,
-    in_sprint: &mut HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>>,
-) {
+fn push_sprints(idx: usize, issue: &Issue, in_sprint: &mut FnvMap<SprintId, Vec<usize>>) {
     let ever = issue
         .sprints
         .iter()
@@ -405,12 +401,12 @@ impl<'a> Index<'a> {
         // many of those reads in flight at once. The pass below then reads
         // only the issues kept.
         let facts: Vec<Fact> = dataset.issues.iter().map(|i| fact_of(i, horizon)).collect();
-        let mut by_key = HashMap::with_capacity_and_hasher(n / 2, BuildHasherDefault::default());
+        let mut by_key = FnvMap::with_capacity_and_hasher(n / 2, Default::default());
         let mut by_team: BTreeMap<TeamId, Vec<usize>> = BTreeMap::new();
         for team in &dataset.teams {
             by_team.entry(team.id.clone()).or_default();
         }
-        let mut children: HashMap<&str, Vec<usize>, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut children: FnvMap<&str, Vec<usize>> = FnvMap::default();
         let mut epics = Vec::new();
         let mut live = Vec::new();
         let lookup = StatusLookup { dataset, blocked: blocked_statuses.clone(), known: Vec::new() };
@@ -422,8 +418,7 @@ impl<'a> Index<'a> {
         // week before the earliest asked about: it starts 35 days after the
         // horizon (see `horizon`). Two days of slack.
         let completed_from = horizon + Duration::days(35 - 2);
-        let mut in_sprint: HashMap<SprintId, Vec<usize>, BuildHasherDefault<Fnv>> =
-            HashMap::default();
+        let mut in_sprint: FnvMap<SprintId, Vec<usize>> = FnvMap::default();
         let mut current: Option<(&TeamId, Vec<usize>)> = None;
         for (idx, fact) in facts.iter().enumerate() {
             // Settled issues are left out of the key index too: as blockers
@@ -1029,26 +1024,6 @@ pub(crate) struct SprintOdds<'a> {
     /// [`sprint_completion_probability`] of the remaining items; `None`
     /// without a sample window.
     pub(crate) odds: Option<f64>,
-}
-
-/// FNV-1a for the key index: issue keys are short, and std's SipHash showed
-/// up in profiles of the large organisation.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
 }
 
 /// A probability kept to six decimals: far finer than any view shows, and
