@@ -305,14 +305,13 @@ pub fn velocity(
 ) -> Vec<SprintVelocity> {
     let mut members: FnvMap<SprintId, Vec<&Issue>> = FnvMap::default();
     for issue in &dataset.issues {
-        let mut ids: Vec<SprintId> = issue.sprints.clone();
-        for c in &issue.sprint_history {
-            ids.extend(c.from.iter().chain(&c.to));
-        }
-        crate::sort::stable(&mut ids);
-        ids.dedup();
-        for id in ids {
-            members.entry(id).or_default().push(issue);
+        let history = issue.sprint_history.iter().flat_map(|c| c.from.iter().chain(&c.to));
+        for id in issue.sprints.iter().chain(history) {
+            let list = members.entry(*id).or_default();
+            // Issues come one at a time: an issue already listed was listed last.
+            if !list.last().is_some_and(|last| std::ptr::eq(*last, issue)) {
+                list.push(issue);
+            }
         }
     }
     let mut ids: Vec<SprintId> =

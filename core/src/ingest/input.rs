@@ -60,6 +60,62 @@ impl Chunk {
     }
 }
 
+/// Issues joined in input order: duplicates (the same key read twice)
+/// merged, the newer copy kept, with what they add up to and their
+/// diagnostics. The streamed page is joined stretch by stretch while later
+/// stretches are still being read.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Joined {
+    pub(crate) issues: Vec<Issue>,
+    keys: KeyIndex,
+    pub(crate) tally: Tally,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Position by issue id (the id an issue was first seen with), kept
+    /// when separate changelogs may name issues by id.
+    ids: FnvMap<String, usize>,
+    by_id: bool,
+}
+
+impl Joined {
+    pub(crate) fn new(by_id: bool) -> Joined {
+        Joined { by_id, ..Joined::default() }
+    }
+
+    pub(crate) fn add(&mut self, chunk: Chunk) {
+        self.tally.merge(chunk.tally);
+        let issues = &mut self.issues;
+        for parsed in chunk.issues {
+            let (issue, diags) = match parsed {
+                Ok(read) => read,
+                Err(diag) => {
+                    self.diagnostics.push(diag);
+                    continue;
+                }
+            };
+            self.diagnostics.extend(diags);
+            match self.keys.get(issues, issue.key.as_str()) {
+                Some(i) => {
+                    let kept = &mut issues[i];
+                    let (newer, older) = if issue.updated >= kept.updated {
+                        (issue, std::mem::replace(kept, placeholder()))
+                    } else {
+                        (std::mem::replace(kept, placeholder()), issue)
+                    };
+                    *kept = newer;
+                    changelog::absorb(kept, older);
+                }
+                None => {
+                    self.keys.insert(issue.key.as_str(), issues.len());
+                    if self.by_id {
+                        self.ids.insert(issue.id.0.clone(), issues.len());
+                    }
+                    issues.push(issue);
+                }
+            }
+        }
+    }
+}
+
 /// What issues' [`Extras`] add up to: the sprints their fields name, merged
 /// by [`merge_sprint`]; how often each status was reported in each category;
 /// how often each UTC offset was written.
@@ -171,7 +227,7 @@ pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Erro
         if let Some(n) = &streamed.names {
             sorted.catalogs.push(n);
         }
-        return Ok(build(sorted, streamed.issues, options, diagnostics));
+        return Ok(build(sorted, Some(streamed.issues), options, diagnostics));
     }
     // Field lists need `schema` (custom field types); everything else is parsed without it.
     let keep_schema = input.trim_start().starts_with('[') && input.contains("\"clauseNames\"");
@@ -229,7 +285,7 @@ pub fn ingest_str(input: &str, options: &IngestOptions) -> Result<Ingested, Erro
             sorted.unknown
         )));
     }
-    Ok(build(sorted, Vec::new(), options, diagnostics))
+    Ok(build(sorted, None, options, diagnostics))
 }
 
 fn first_line(input: &str) -> usize {
@@ -334,7 +390,7 @@ fn classify<'a>(value: &'a Value, names: Option<&'a Value>, out: &mut Sorted<'a>
 
 fn build(
     sorted: Sorted<'_>,
-    streamed: Vec<Chunk>,
+    streamed: Option<Joined>,
     options: &IngestOptions,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Ingested {
@@ -390,47 +446,15 @@ fn build(
         }
         read.push(parse_issue(value, options, &mut roles, &sprint_names));
     }
-    let chunks: Vec<Chunk> = std::iter::once(read).chain(streamed).collect();
-
-    let n = chunks.iter().map(|c| c.issues.len()).sum();
-    let mut issues: Vec<Issue> = Vec::with_capacity(n);
-    let mut keys = KeyIndex::with_capacity(n);
-    // Separate changelogs may name their issue by id: the id it was first seen with.
-    let by_id = !sorted.changelogs.is_empty();
-    let mut ids: FnvMap<String, usize> = FnvMap::default();
-    let mut tally = Tally::default();
-    for chunk in chunks {
-        tally.merge(chunk.tally);
-        for parsed in chunk.issues {
-            let (issue, diags) = match parsed {
-                Ok(read) => read,
-                Err(diag) => {
-                    diagnostics.push(diag);
-                    continue;
-                }
-            };
-            diagnostics.extend(diags);
-            match keys.get(&issues, issue.key.as_str()) {
-                Some(i) => {
-                    let kept = &mut issues[i];
-                    let (newer, older) = if issue.updated >= kept.updated {
-                        (issue, std::mem::replace(kept, placeholder()))
-                    } else {
-                        (std::mem::replace(kept, placeholder()), issue)
-                    };
-                    *kept = newer;
-                    changelog::absorb(kept, older);
-                }
-                None => {
-                    keys.insert(issue.key.as_str(), issues.len());
-                    if by_id {
-                        ids.insert(issue.id.0.clone(), issues.len());
-                    }
-                    issues.push(issue);
-                }
-            }
-        }
-    }
+    // Streamed issues arrive joined; separate changelogs only come with
+    // inputs that are not one page, so ids are never needed for those.
+    let mut joined = match streamed {
+        Some(joined) => joined,
+        None => Joined::new(!sorted.changelogs.is_empty()),
+    };
+    joined.add(read);
+    let Joined { mut issues, keys, tally, diagnostics: read_diagnostics, ids, by_id } = joined;
+    diagnostics.extend(read_diagnostics);
     let Tally { mut sprints, categories, offsets, history_statuses } = tally;
     for sprint in explicit_sprints {
         // Agile sprint pages are authoritative over the copies in issue fields.
@@ -572,19 +596,13 @@ fn build(
 /// copy of every key showed up in profiles); a hit is checked against the
 /// issue's own key, and keys whose hash another key already has are
 /// searched one by one.
+#[derive(Debug, Default, PartialEq)]
 struct KeyIndex {
     by_hash: FnvMap<u64, usize>,
     collided: Vec<usize>,
 }
 
 impl KeyIndex {
-    fn with_capacity(n: usize) -> KeyIndex {
-        KeyIndex {
-            by_hash: FnvMap::with_capacity_and_hasher(n, Default::default()),
-            collided: Vec::new(),
-        }
-    }
-
     fn hash(key: &str) -> u64 {
         use std::hash::Hasher;
         let mut h = crate::hash::Fnv::default();
@@ -709,7 +727,7 @@ mod tests {
             Issue::new(crate::model::IssueId(key.into()), key.into(), chrono::DateTime::UNIX_EPOCH)
         };
         let issues = vec![at("A-1"), at("B-2"), at("C-3")];
-        let mut keys = KeyIndex::with_capacity(3);
+        let mut keys = KeyIndex::default();
         keys.insert("A-1", 0);
         // B-2's hash already names A-1, as a colliding hash would.
         keys.by_hash.insert(KeyIndex::hash("B-2"), 0);

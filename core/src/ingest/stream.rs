@@ -18,15 +18,15 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::fields::{fields_from_value, Roles};
-use super::input::Chunk;
+use super::input::{Chunk, Joined};
 use super::typed::{self, RawIssue};
 use super::IngestOptions;
 
 /// What a streamed page yields.
 pub(crate) struct Streamed {
     pub(crate) names: Option<Value>,
-    /// The issues in input order, in the stretches they were read in.
-    pub(crate) issues: Vec<Chunk>,
+    /// The issues, joined in input order.
+    pub(crate) issues: Joined,
 }
 
 /// Page keys that carry no data ingest reads.
@@ -70,7 +70,7 @@ pub(crate) fn search_page(input: &str, options: &IngestOptions, split: Split) ->
     pos = skip_ws(bytes, pos + 1);
     let mut roles = Roles::resolve(options, &options.fields);
     let mut names: Option<Value> = None;
-    let mut issues: Vec<Chunk> = Vec::new();
+    let mut issues = Joined::new(false);
     let mut saw_issues = false;
     if bytes.get(pos) == Some(&b'}') {
         pos += 1;
@@ -85,8 +85,9 @@ pub(crate) fn search_page(input: &str, options: &IngestOptions, split: Split) ->
             match key.as_ref() {
                 "issues" => {
                     saw_issues = true;
-                    let mut reader = Reader { options, roles: &mut roles, out: &mut issues };
+                    let mut reader = Reader::joining(options, &mut roles, &mut issues);
                     pos = issue_array(input, pos, split, &mut reader)?;
+                    reader.settle();
                 }
                 "names" => {
                     let (value, next) = one::<Value>(input, pos)?;
@@ -149,22 +150,39 @@ enum End {
 struct Reader<'r> {
     options: &'r IngestOptions,
     roles: &'r mut Roles,
-    out: &'r mut Vec<Chunk>,
+    /// Issues read here and not yet joined.
+    chunk: Chunk,
+    /// Where the main thread joins what it and the workers read; `None` in a worker.
+    joined: Option<&'r mut Joined>,
 }
 
-impl Reader<'_> {
+impl<'r> Reader<'r> {
+    fn joining(options: &'r IngestOptions, roles: &'r mut Roles, joined: &'r mut Joined) -> Self {
+        Reader { options, roles, chunk: Chunk::default(), joined: Some(joined) }
+    }
+
+    /// Joins what was read here so far.
+    fn settle(&mut self) {
+        if let Some(joined) = self.joined.as_deref_mut() {
+            joined.add(std::mem::take(&mut self.chunk));
+        }
+    }
+
+    /// Joins a worker's range, which follows what was read here.
+    fn add(&mut self, chunk: Chunk) {
+        self.settle();
+        match self.joined.as_deref_mut() {
+            Some(joined) => joined.add(chunk),
+            None => self.chunk = chunk,
+        }
+    }
+
     /// `None` when the page must go to the general reader.
     fn read(&mut self, raw: &RawIssue<'_>) -> Option<()> {
         if raw.needs_general_reader() {
             return None;
         }
-        let parsed = typed::parse(raw, self.options, self.roles, &BTreeMap::new());
-        if self.out.is_empty() {
-            self.out.push(Chunk::default());
-        }
-        if let Some(chunk) = self.out.last_mut() {
-            chunk.push(parsed);
-        }
+        self.chunk.push(typed::parse(raw, self.options, self.roles, &BTreeMap::new()));
         Some(())
     }
 }
@@ -257,7 +275,7 @@ mod parallel {
 
     /// A range read by a worker: its issues, how it ended and the roles
     /// known after it; `None` when an element could not be read.
-    type Range = Option<(Vec<Chunk>, End, Roles)>;
+    type Range = Option<(Chunk, End, Roles)>;
 
     /// The first range is read here; the roles known after it are the
     /// guess every other range starts from, read by `split.threads`
@@ -287,6 +305,11 @@ mod parallel {
             End::Next(at) => at,
             End::Closed(end) => return Some(end),
         };
+        // Issues per byte in the first range sizes the workers' lists,
+        // which otherwise grow by copying every issue read so far.
+        let per_issue = (expected - first) / reader.chunk.issues.len().max(1);
+        // Joining starts while the workers read.
+        reader.settle();
         let guess: Roles = reader.roles.clone();
         let options = reader.options;
         let next = AtomicUsize::new(1);
@@ -302,10 +325,13 @@ mod parallel {
                         break;
                     }
                     let mut roles = guess.clone();
-                    let mut out = Vec::new();
-                    let mut reader = Reader { options, roles: &mut roles, out: &mut out };
+                    let mut chunk = Chunk::default();
+                    let bytes = limits[k].min(input.len()) - starts[k];
+                    chunk.issues.reserve(bytes / per_issue.max(1) + 1);
+                    let mut reader = Reader { options, roles: &mut roles, chunk, joined: None };
                     let end = parse_range(input, starts[k], limits[k], &mut reader);
-                    if sender.send((k, end.map(|end| (out, end, roles)))).is_err() {
+                    let chunk = reader.chunk;
+                    if sender.send((k, end.map(|end| (chunk, end, roles)))).is_err() {
                         break;
                     }
                 });
@@ -328,8 +354,8 @@ mod parallel {
                 let exact = starts[k] == expected && *reader.roles == guess;
                 let end = match range {
                     Some(range) if exact => match range {
-                        Some((out, end, roles)) => {
-                            reader.out.extend(out);
+                        Some((chunk, end, roles)) => {
+                            reader.add(chunk);
                             *reader.roles = roles;
                             Some(end)
                         }
@@ -415,16 +441,6 @@ mod tests {
         serde_json::json!({"startAt": 0, "maxResults": n, "total": n, "issues": issues}).to_string()
     }
 
-    /// The issues and what they add up to, however they were cut.
-    fn flat(streamed: &Streamed) -> Chunk {
-        let mut all = Chunk::default();
-        for chunk in &streamed.issues {
-            all.issues.extend(chunk.issues.iter().cloned());
-            all.tally.merge(chunk.tally.clone());
-        }
-        all
-    }
-
     fn split(threads: usize) -> Split {
         Split { threads, min_bytes: 16 << 10 }
     }
@@ -438,7 +454,7 @@ mod tests {
             let one_thread = search_page(&text, &options, split(1)).expect("a search page");
             for threads in [2, 3, 8] {
                 let many = search_page(&text, &options, split(threads)).expect("a search page");
-                assert_eq!(flat(&many), flat(&one_thread), "{threads} threads");
+                assert_eq!(many.issues, one_thread.issues, "{threads} threads");
                 assert_eq!(many.names, one_thread.names);
             }
             // The whole ingest (natively on every core) agrees with the general reader.

@@ -53,6 +53,9 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
 /// Parses `YYYY-MM-DD`.
 pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
+    if let Some(date) = fast_date(s.as_bytes()) {
+        return Some(date);
+    }
     if s.len() >= 10 {
         if let Some(date) = s.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         {
@@ -60,6 +63,15 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
         }
     }
     None
+}
+
+/// `YYYY-MM-DD…`: every due date, without chrono's format parser.
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -157,6 +169,23 @@ mod tests {
         {
             assert_eq!(parse_timestamp_value(&n), None, "{n}");
         }
+    }
+
+    #[test]
+    fn the_fast_date_path_reads_what_chrono_reads() {
+        for s in ["2025-04-07", "2024-02-29", "2025-12-31T10:00", "0001-01-01", "9999-12-31"] {
+            let chrono = NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok();
+            assert_eq!(fast_date(s.as_bytes()), chrono, "{s}");
+            assert_eq!(parse_date(s), chrono, "{s}");
+        }
+        // Not a calendar date: neither path reads one.
+        for s in ["2025-02-29", "2025-13-01", "2025-00-10", "2025-01-32"] {
+            assert_eq!(fast_date(s.as_bytes()), None, "{s}");
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+        // Other shapes are chrono's to judge.
+        assert_eq!(fast_date(b"2025-4-7"), None);
+        assert_eq!(parse_date(" 2025-04-07 "), NaiveDate::from_ymd_opt(2025, 4, 7));
     }
 
     #[test]
