@@ -6,10 +6,11 @@
 //! own, so natively the `issues` array is cut into ranges parsed on several
 //! threads. Where a range starts is guessed (an object after a comma that
 //! reads as an issue) and then checked: the range before it must end exactly
-//! there, issue by issue, or everything from the first wrong guess on is
-//! parsed again on one thread. Conversion into the model, which learns field
-//! roles from changelogs as it goes, stays in input order on one thread, so
-//! the dataset and diagnostics do not depend on the number of threads.
+//! there, issue by issue, and the field roles known at its start (learned
+//! from earlier changelogs) must be the ones the range assumed; otherwise
+//! it is parsed again on the calling thread. Accepted ranges are joined in
+//! input order by the calling thread while the workers read on, so the
+//! dataset and diagnostics do not depend on the number of threads.
 
 use std::collections::BTreeMap;
 
