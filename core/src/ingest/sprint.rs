@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::time::parse_timestamp_value;
+use serde::Deserialize;
+
+use super::time::{parse_timestamp, parse_timestamp_value};
+use super::typed::Scalar;
 use super::Diagnostic;
 use crate::model::{
     BoardId, IssueKey, Sprint, SprintId, SprintOutcome, SprintReport, SprintReportIssue,
@@ -51,6 +54,81 @@ pub(crate) fn sprint_from_value(value: &Value) -> Option<Sprint> {
         Value::String(s) => legacy_sprint(s),
         _ => None,
     }
+}
+
+/// A sprint-field entry in its usual object form, borrowed from the input.
+#[derive(Deserialize)]
+struct RawSprint<'a> {
+    #[serde(default, borrow)]
+    id: Scalar<'a>,
+    #[serde(default, borrow)]
+    name: Scalar<'a>,
+    #[serde(default, borrow)]
+    state: Scalar<'a>,
+    #[serde(default, borrow, rename = "originBoardId")]
+    origin_board_id: Scalar<'a>,
+    #[serde(default, borrow, rename = "boardId")]
+    board_id: Scalar<'a>,
+    #[serde(default, borrow, rename = "rapidViewId")]
+    rapid_view_id: Scalar<'a>,
+    #[serde(default, borrow, rename = "isoStartDate")]
+    iso_start_date: Scalar<'a>,
+    #[serde(default, borrow, rename = "startDate")]
+    start_date: Scalar<'a>,
+    #[serde(default, borrow, rename = "isoEndDate")]
+    iso_end_date: Scalar<'a>,
+    #[serde(default, borrow, rename = "endDate")]
+    end_date: Scalar<'a>,
+    #[serde(default, borrow, rename = "isoCompleteDate")]
+    iso_complete_date: Scalar<'a>,
+    #[serde(default, borrow, rename = "completeDate")]
+    complete_date: Scalar<'a>,
+    #[serde(default, borrow)]
+    goal: Scalar<'a>,
+}
+
+/// The entries of a sprint field whose JSON text is `raw`, read without
+/// building JSON values: `None` unless it is an array of objects with
+/// scalar members, which [`sprint_from_value`] then reads instead; an entry
+/// is `None` where `sprint_from_value` would give none.
+pub(crate) fn field_sprints(raw: &str) -> Option<Vec<Option<Sprint>>> {
+    let entries: Vec<RawSprint<'_>> = serde_json::from_str(raw).ok()?;
+    Some(entries.iter().map(sprint_from_raw).collect())
+}
+
+/// [`sprint_from_value`] for an entry read typed: the same members, read the same way.
+fn sprint_from_raw(raw: &RawSprint<'_>) -> Option<Sprint> {
+    let u64_of = |s: &Scalar<'_>| match s {
+        Scalar::Int(n) => u64::try_from(*n).ok(),
+        Scalar::UInt(n) => Some(*n),
+        Scalar::Str(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let ts_of = |s: &Scalar<'_>| match s {
+        Scalar::Str(s) => parse_timestamp(s).map(|t| t.with_timezone(&Utc)),
+        other => ts(other.to_value().as_ref()),
+    };
+    // A member that is present (even null) is the one read, as `Map::get` finds it.
+    fn first<'s, 'a>(a: &'s Scalar<'a>, b: &'s Scalar<'a>) -> &'s Scalar<'a> {
+        if matches!(a, Scalar::Absent) {
+            b
+        } else {
+            a
+        }
+    }
+    let either = |a, b| ts_of(a).or_else(|| ts_of(b));
+    Some(Sprint {
+        id: SprintId(u64_of(&raw.id)?),
+        name: raw.name.as_str().unwrap_or_default().to_owned(),
+        state: raw.state.as_str().and_then(SprintState::from_jira).unwrap_or(SprintState::Future),
+        board: u64_of(first(&raw.origin_board_id, &raw.board_id))
+            .or_else(|| u64_of(&raw.rapid_view_id))
+            .map(BoardId),
+        start: either(&raw.iso_start_date, &raw.start_date),
+        end: either(&raw.iso_end_date, &raw.end_date),
+        complete: either(&raw.iso_complete_date, &raw.complete_date),
+        goal: raw.goal.as_str().filter(|g| !g.is_empty()).map(str::to_owned),
+    })
 }
 
 /// `com.atlassian.greenhopper.service.sprint.Sprint@7eede03a[id=2,rapidViewId=2,state=FUTURE,name=SP Sprint 2,...]`.
@@ -184,6 +262,67 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use proptest::prelude::*;
+
+    /// What the general reader makes of a sprint field's text.
+    fn by_value(raw: &str) -> Option<Vec<Option<Sprint>>> {
+        match crate::ingest::pruned::from_str(raw, false).ok()? {
+            Value::Array(list) => Some(list.iter().map(sprint_from_value).collect()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn typed_sprint_entries_read_as_the_general_reader_reads_them() {
+        let usual = r#"[{"boardId": 1, "completeDate": "2025-04-07T06:03:00.523Z", "endDate": "2025-04-07T09:00:00.000Z",
+            "goal": "Ship audit log", "id": 2, "name": "Alpha Sprint 2", "startDate": "2025-03-24T09:00:00.000Z", "state": "closed"},
+            {"id": "7", "name": "Beta \"7\"", "state": "ACTIVE", "originBoardId": null, "boardId": 4, "rapidViewId": 9,
+             "isoStartDate": "2025-03-24T09:00:00+0200", "startDate": 1742806800000, "goal": "", "self": "http://x"},
+            {"id": -3, "name": "neg"}, {"id": 1.5}, {"id": " 12 ", "state": "nonsense", "endDate": 1742806800,
+             "completeDate": null, "isoCompleteDate": "not a date", "rapidViewId": "5"}, {}]"#;
+        let typed = field_sprints(usual).expect("scalar members read typed");
+        assert_eq!(Some(typed.clone()), by_value(usual));
+        assert_eq!(typed.iter().filter(|s| s.is_some()).count(), 3);
+        // Shapes the typed reader leaves to the general one.
+        for other in [
+            r#"["com.atlassian.greenhopper.service.sprint.Sprint@1[id=2,state=CLOSED,name=S]"]"#,
+            r#"[{"id": 2, "goal": {"text": "nested"}}]"#,
+            r#"[{"id": 2, "id": 3}]"#,
+            r#"{"id": 2}"#,
+        ] {
+            assert_eq!(field_sprints(other), None, "{other}");
+        }
+    }
+
+    fn scalar() -> impl Strategy<Value = serde_json::Value> {
+        prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (0u64..3_000_000_000_000).prop_map(serde_json::Value::from),
+            (-1e13f64..1e13).prop_map(serde_json::Value::from),
+            "[0-9 ]{0,4}".prop_map(serde_json::Value::from),
+            "(active|closed|future|x)".prop_map(serde_json::Value::from),
+            "20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\\.[0-9]{3}(Z|\\+0000|-05:00)"
+                .prop_map(serde_json::Value::from),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn typed_and_general_sprint_readers_agree_on_any_scalar_members(
+            entries in prop::collection::vec(
+                prop::collection::btree_map(
+                    prop::sample::select(vec!["id", "name", "state", "originBoardId", "boardId", "rapidViewId",
+                        "isoStartDate", "startDate", "isoEndDate", "endDate", "isoCompleteDate", "completeDate",
+                        "goal", "sequence"]),
+                    scalar(), 0..10),
+                0..4)
+        ) {
+            let raw = serde_json::to_string(&entries).unwrap();
+            prop_assert_eq!(field_sprints(&raw), by_value(&raw));
+        }
+    }
 
     #[test]
     fn legacy_sprint_strings_are_parsed_including_commas_in_names() {

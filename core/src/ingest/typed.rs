@@ -12,12 +12,14 @@
 //! general reader then takes instead.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::changelog::{self, History, RawChangelog};
@@ -27,10 +29,12 @@ use super::issue::{
     Extras,
 };
 use super::pruned;
-use super::sprint::{looks_like_sprint_field, sprint_from_value};
+use super::sprint::{self, looks_like_sprint_field, sprint_from_value};
 use super::time::{parse_date, parse_timestamp};
 use super::{Diagnostic, IngestOptions};
-use crate::model::{Issue, IssueId, IssueKey, Priority, SprintId, StatusCategory, StoryPoints};
+use crate::model::{
+    Issue, IssueId, IssueKey, Priority, Sprint, SprintId, StatusCategory, StoryPoints,
+};
 
 /// A JSON scalar, borrowed when it needs no unescaping. `Absent` is a
 /// member that was not there, as opposed to `null`.
@@ -235,22 +239,55 @@ pub(crate) struct Fields<'a> {
     other: Other<'a>,
 }
 
-/// The members of `fields` read as values, in input order. A list, not a
-/// map: an issue has a handful, and their names are borrowed from the input.
+/// The members of `fields` read as values, in input order, kept as their
+/// JSON text until read: most are never read (ranks, unrelated custom
+/// fields), and the sprint field is read typed. A list, not a map: an issue
+/// has a handful, and their names are borrowed from the input.
 #[derive(Debug, Default)]
-pub(crate) struct Other<'a>(Vec<(Cow<'a, str>, Value)>);
+pub(crate) struct Other<'a>(Vec<Member<'a>>);
 
-impl Other<'_> {
+#[derive(Debug)]
+struct Member<'a> {
+    name: Cow<'a, str>,
+    raw: &'a RawValue,
+    value: OnceCell<Option<Value>>,
+}
+
+impl Member<'_> {
+    /// The member as the pruned reader reads it; `None` only if its text,
+    /// already checked as JSON, could not be read again.
+    fn value(&self) -> Option<&Value> {
+        self.value
+            .get_or_init(|| {
+                let mut de = serde_json::Deserializer::from_str(self.raw.get());
+                pruned::seed().deserialize(&mut de).ok()
+            })
+            .as_ref()
+    }
+}
+
+impl<'a> Other<'a> {
+    fn member(&self, key: &str) -> Option<&Member<'a>> {
+        self.0.iter().rev().find(|m| m.name == key)
+    }
+
     /// The member named `key` (the last one, as a JSON object keeps it).
     fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.member(key).and_then(Member::value)
+    }
+
+    /// The text of the member named `key`.
+    fn raw(&self, key: &str) -> Option<&'a str> {
+        self.member(key).map(|m| m.raw.get())
     }
 
     /// As a JSON object: sorted by name, the last of equal names kept.
     fn to_map(&self) -> Map<String, Value> {
         let mut map = Map::new();
-        for (k, v) in &self.0 {
-            map.insert(k.to_string(), v.clone());
+        for m in &self.0 {
+            if let Some(v) = m.value() {
+                map.insert(m.name.to_string(), v.clone());
+            }
         }
         map
     }
@@ -302,10 +339,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Fields<'a> {
                             map.next_value::<IgnoredAny>()?;
                         }
                         _ => {
+                            let raw: &'de RawValue = map.next_value()?;
                             // Every reader treats a null member as a missing one.
-                            let value = map.next_value_seed(pruned::seed())?;
-                            if !value.is_null() {
-                                out.other.0.push((key, value));
+                            if raw.get() != "null" {
+                                out.other.0.push(Member { name: key, raw, value: OnceCell::new() });
                             }
                         }
                     }
@@ -508,17 +545,31 @@ fn clean(
         }
     }
 
+    // The sprint field's entries, read typed where they have the usual
+    // shape, and those read as values after them, in input order.
+    let mut field_sprints: Vec<Sprint> = Vec::new();
     let mut sprint_values: Vec<&Value> = Vec::new();
     let mut found_field = false;
     for id in &roles.sprint {
-        if let Some(Value::Array(list)) = other.get(id) {
+        if let Some(typed) = other.raw(id).and_then(sprint::field_sprints) {
+            if !sprint_values.is_empty() {
+                // Keep input order with entries already read as values.
+                for value in sprint_values.drain(..) {
+                    field_sprints.push(sprint_from_value(value)?);
+                }
+            }
+            for sprint in typed {
+                field_sprints.push(sprint?);
+            }
+            found_field = true;
+        } else if let Some(Value::Array(list)) = other.get(id) {
             sprint_values.extend(list);
             found_field = true;
         }
     }
     if !found_field && !roles.sprint_known {
         // In name order, as the general reader meets them in a JSON object.
-        let mut ids: Vec<&str> = other.0.iter().map(|(k, _)| k.as_ref()).collect();
+        let mut ids: Vec<&str> = other.0.iter().map(|m| m.name.as_ref()).collect();
         crate::sort::stable(&mut ids);
         ids.dedup();
         for id in ids.into_iter().filter(|id| id.starts_with("customfield_")) {
@@ -534,8 +585,9 @@ fn clean(
     sprint_values
         .extend(other.get("closedSprints").and_then(Value::as_array).into_iter().flatten());
     let mut sprints: Vec<SprintId> = Vec::new();
-    for value in sprint_values {
-        let sprint = sprint_from_value(value)?;
+    let from_values = sprint_values.into_iter().map(sprint_from_value);
+    for sprint in field_sprints.into_iter().map(Some).chain(from_values) {
+        let sprint = sprint?;
         if !sprints.contains(&sprint.id) {
             sprints.push(sprint.id);
         }
