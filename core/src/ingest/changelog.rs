@@ -30,10 +30,29 @@ pub(crate) struct History<'a> {
     id: u64,
     pub(crate) at: DateTime<Utc>,
     pub(crate) offset_secs: i32,
-    items: Vec<Item<'a>>,
+    items: Items<'a>,
 }
 
+/// A history's items: read from a JSON value, or still as the typed
+/// reader left them (no list of their own per history).
 #[derive(Debug)]
+enum Items<'a> {
+    Read(Vec<Item<'a>>),
+    Raw(&'a [RawItem<'a>]),
+}
+
+impl<'a> Items<'a> {
+    /// The items that name a field, in order.
+    fn iter(&self) -> impl Iterator<Item = Item<'a>> + '_ {
+        let (read, raw) = match self {
+            Items::Read(items) => (items.as_slice(), &[][..]),
+            Items::Raw(items) => (&[][..], *items),
+        };
+        read.iter().copied().chain(raw.iter().filter_map(RawItem::item))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Item<'a> {
     field: &'a str,
     field_id: Option<&'a str>,
@@ -96,7 +115,7 @@ pub(crate) fn parse_history<'a>(
         id,
         at: at.with_timezone(&Utc),
         offset_secs: at.offset().local_minus_utc(),
-        items,
+        items: Items::Read(items),
     })
 }
 
@@ -205,7 +224,7 @@ pub(crate) fn apply(
     let mut flags: Vec<(DateTime<Utc>, bool)> = Vec::new();
     let mut links = Vec::new();
     for history in &histories {
-        for item in &history.items {
+        for item in history.items.iter() {
             if item.field.eq_ignore_ascii_case("status") {
                 let Some(to) = item.to_string else {
                     diagnostics.push(Diagnostic::field(
@@ -368,22 +387,20 @@ pub(crate) fn absorb(into: &mut Issue, older: Issue) {
 }
 
 /// An embedded changelog read straight into typed form (the streamed search
-/// page path), without building JSON values for every history and item.
-#[derive(Debug, Deserialize)]
+/// page path), without building JSON values for every history and item:
+/// the items of all histories sit in one list, each history holding its range.
+#[derive(Debug, Default)]
 pub(crate) struct RawChangelog<'a> {
-    #[serde(default, borrow)]
-    pub(crate) histories: Vec<RawHistory<'a>>,
+    histories: Vec<RawHistory<'a>>,
+    items: Vec<RawItem<'a>>,
     pub(crate) total: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawHistory<'a> {
-    #[serde(default, borrow)]
+#[derive(Debug, Default)]
+struct RawHistory<'a> {
     id: Scalar<'a>,
-    #[serde(default, borrow)]
     created: Scalar<'a>,
-    #[serde(default, borrow)]
-    items: Vec<RawItem<'a>>,
+    items: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -402,9 +419,195 @@ struct RawItem<'a> {
     to_string: Option<Text<'a>>,
 }
 
+impl<'a> RawItem<'a> {
+    /// The item, when it names its field.
+    fn item(&self) -> Option<Item<'_>> {
+        Some(Item {
+            field: self.field.as_deref()?,
+            field_id: self.field_id.as_deref(),
+            from: self.from.as_deref(),
+            from_string: self.from_string.as_deref(),
+            to: self.to.as_deref(),
+            to_string: self.to_string.as_deref(),
+        })
+    }
+}
+
+impl<'a> RawChangelog<'a> {
+    /// How many histories the changelog holds.
+    pub(crate) fn len(&self) -> usize {
+        self.histories.len()
+    }
+
+    /// Every history with a readable date, learning field roles from the
+    /// items as [`parse_history`] does.
+    pub(crate) fn read(
+        &self,
+        roles: &mut Roles,
+        issue: Option<&crate::model::IssueKey>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<History<'_>> {
+        let mut out = Vec::with_capacity(self.histories.len());
+        for raw in &self.histories {
+            let items = self.items.get(raw.items.clone()).unwrap_or_default();
+            out.extend(history_from_raw(raw, items, roles, issue, diagnostics));
+        }
+        out
+    }
+}
+
+/// Reads `{histories: [{id, created, items: [...]}], total}` into a
+/// [`RawChangelog`]. Members of the wrong type, and repeated members, fail
+/// the read (the page then goes to the general reader), as they did when
+/// this was derived.
+mod raw_de {
+    use std::fmt;
+
+    use serde::de::{
+        self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    };
+    use serde::Deserialize;
+
+    use super::{RawChangelog, RawHistory, RawItem};
+    use crate::ingest::typed::{Scalar, Text};
+
+    impl<'de: 'a, 'a> Deserialize<'de> for RawChangelog<'a> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = RawChangelog<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a changelog")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                    let mut out = RawChangelog::default();
+                    let (mut histories, mut total) = (false, false);
+                    while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                        match key.as_ref() {
+                            "histories" => {
+                                if std::mem::replace(&mut histories, true) {
+                                    return Err(de::Error::duplicate_field("histories"));
+                                }
+                                map.next_value_seed(Histories(&mut out))?;
+                            }
+                            "total" => {
+                                if std::mem::replace(&mut total, true) {
+                                    return Err(de::Error::duplicate_field("total"));
+                                }
+                                out.total = map.next_value()?;
+                            }
+                            _ => {
+                                map.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(out)
+                }
+            }
+            deserializer.deserialize_map(V)
+        }
+    }
+
+    struct Histories<'o, 'a>(&'o mut RawChangelog<'a>);
+
+    impl<'de: 'a, 'a> DeserializeSeed<'de> for Histories<'_, 'a> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+    }
+
+    impl<'de: 'a, 'a> Visitor<'de> for Histories<'_, 'a> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of histories")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(history) = seq.next_element_seed(History(&mut *self.0))? {
+                self.0.histories.push(history);
+            }
+            Ok(())
+        }
+    }
+
+    struct History<'o, 'a>(&'o mut RawChangelog<'a>);
+
+    impl<'de: 'a, 'a> DeserializeSeed<'de> for History<'_, 'a> {
+        type Value = RawHistory<'a>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_map(self)
+        }
+    }
+
+    impl<'de: 'a, 'a> Visitor<'de> for History<'_, 'a> {
+        type Value = RawHistory<'a>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a history")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let start = self.0.items.len();
+            let mut out = RawHistory { items: start..start, ..RawHistory::default() };
+            let (mut id, mut created, mut items) = (false, false, false);
+            while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                match key.as_ref() {
+                    "id" => {
+                        if std::mem::replace(&mut id, true) {
+                            return Err(de::Error::duplicate_field("id"));
+                        }
+                        out.id = map.next_value::<Scalar<'de>>()?;
+                    }
+                    "created" => {
+                        if std::mem::replace(&mut created, true) {
+                            return Err(de::Error::duplicate_field("created"));
+                        }
+                        out.created = map.next_value::<Scalar<'de>>()?;
+                    }
+                    "items" => {
+                        if std::mem::replace(&mut items, true) {
+                            return Err(de::Error::duplicate_field("items"));
+                        }
+                        map.next_value_seed(Items(&mut *self.0))?;
+                        out.items = start..self.0.items.len();
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+
+    struct Items<'o, 'a>(&'o mut RawChangelog<'a>);
+
+    impl<'de: 'a, 'a> DeserializeSeed<'de> for Items<'_, 'a> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+    }
+
+    impl<'de: 'a, 'a> Visitor<'de> for Items<'_, 'a> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of changelog items")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<RawItem<'de>>()? {
+                self.0.items.push(item);
+            }
+            Ok(())
+        }
+    }
+}
+
 /// The typed twin of [`parse_history`].
-pub(crate) fn history_from_raw<'a>(
-    raw: &'a RawHistory<'_>,
+fn history_from_raw<'a>(
+    raw: &RawHistory<'_>,
+    items: &'a [RawItem<'a>],
     roles: &mut Roles,
     issue: Option<&crate::model::IssueKey>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -427,27 +630,13 @@ pub(crate) fn history_from_raw<'a>(
         Scalar::UInt(n) => *n,
         _ => 0,
     };
-    let items = raw
-        .items
-        .iter()
-        .filter_map(|item| {
-            let field = item.field.as_deref()?;
-            let field_id = item.field_id.as_deref();
-            roles.learn_from_item(field, field_id);
-            Some(Item {
-                field,
-                field_id,
-                from: item.from.as_deref(),
-                from_string: item.from_string.as_deref(),
-                to: item.to.as_deref(),
-                to_string: item.to_string.as_deref(),
-            })
-        })
-        .collect();
+    for item in items.iter().filter_map(RawItem::item) {
+        roles.learn_from_item(item.field, item.field_id);
+    }
     Some(History {
         id,
         at: at.with_timezone(&Utc),
         offset_secs: at.offset().local_minus_utc(),
-        items,
+        items: Items::Raw(items),
     })
 }

@@ -113,10 +113,8 @@ pub(crate) fn parse_issue_with(
         diags.extend(truncated_changelog(&key, held, total));
     }
     if let Some(typed) = typed {
-        for h in &typed.histories {
-            histories.extend(changelog::history_from_raw(h, roles, k, &mut diags));
-        }
-        diags.extend(truncated_changelog(&key, typed.histories.len(), typed.total));
+        histories.extend(typed.read(roles, k, &mut diags));
+        diags.extend(truncated_changelog(&key, typed.len(), typed.total));
     }
     if let Some((changelog_value, timestamp)) = webhook_changelog {
         histories.extend(changelog::parse_history(

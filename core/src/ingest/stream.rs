@@ -473,6 +473,69 @@ mod tests {
     }
 
     #[test]
+    fn changelogs_read_typed_as_the_general_reader_reads_them_or_not_at_all() {
+        let page = |changelog: &str| {
+            format!(
+                r#"{{"issues": [{{"id": "1", "key": "P-1", "changelog": {changelog},
+                "fields": {{"created": "2026-01-05T09:00:00.000+0000", "updated": "2026-01-07T09:00:00.000+0000",
+                "status": {{"name": "Done", "statusCategory": {{"key": "done"}}}}}}}}]}}"#
+            )
+        };
+        let item = |from: &str, to: &str| {
+            format!(
+                r#"{{"field": "status", "fieldId": "status", "fromString": "{from}", "toString": "{to}"}}"#
+            )
+        };
+        let options = IngestOptions::default();
+        let typed = [
+            format!(
+                r#"{{"startAt": 0, "total": 3, "extra": {{"a": [1]}}, "histories": [
+                {{"id": "2", "created": "2026-01-07T09:00:00.000+0000", "items": [{}, {{"fieldId": "x"}}]}},
+                {{"created": "2026-01-06T09:00:00.000+0000", "author": {{"name": "a"}}, "items": [{}]}},
+                {{"id": 3, "created": "not a date", "items": []}},
+                {{"id": "4", "created": "2026-01-06T10:00:00.000+0000"}}]}}"#,
+                item("In Progress", "Done"),
+                item("To Do", r#"In \"Progress\""#)
+            ),
+            r#"{"histories": []}"#.to_owned(),
+            "{}".to_owned(),
+        ];
+        for changelog in typed {
+            let text = page(&changelog);
+            assert!(search_page(&text, &options, split(1)).is_some(), "{changelog}");
+            let streamed = ingest_str(&text, &options).unwrap();
+            let general = ingest_str(&format!("[{text}]"), &options).unwrap();
+            assert_eq!(streamed.dataset, general.dataset, "{changelog}");
+            assert_eq!(streamed.diagnostics, general.diagnostics, "{changelog}");
+        }
+        let first = ingest_str(&page(&typed_first()), &options).unwrap();
+        let history = &first.dataset.issues[0].status_history;
+        assert_eq!(history.len(), 3, "creation entry and two moves: {history:?}");
+        // Repeated or mistyped members leave the page to the general reader.
+        for changelog in [
+            r#"{"histories": [], "histories": []}"#,
+            r#"{"total": 1, "total": 2, "histories": []}"#,
+            r#"{"total": -1, "histories": []}"#,
+            r#"{"histories": [{"items": null}]}"#,
+            r#"{"histories": [{"id": 1, "id": 2}]}"#,
+            r#"{"histories": [{"created": {"t": 1}}]}"#,
+            r#"{"histories": [{"items": [{"field": 7}]}]}"#,
+            r#"{"histories": {"0": {}}}"#,
+        ] {
+            let text = page(changelog);
+            assert!(search_page(&text, &options, split(1)).is_none(), "{changelog}");
+            assert_eq!(ingest_str(&text, &options).unwrap().dataset.issues.len(), 1, "{changelog}");
+        }
+    }
+
+    fn typed_first() -> String {
+        r#"{"histories": [
+            {"id": "2", "created": "2026-01-07T09:00:00.000+0000", "items": [{"field": "status", "fromString": "In Progress", "toString": "Done"}]},
+            {"id": "1", "created": "2026-01-06T09:00:00.000+0000", "items": [{"field": "status", "fromString": "To Do", "toString": "In Progress"}]}]}"#
+            .to_owned()
+    }
+
+    #[test]
     fn a_member_of_the_wrong_type_fails_the_typed_read_however_many_threads() {
         let options = IngestOptions::default();
         let text = page(2000, false);

@@ -495,10 +495,8 @@ fn clean(
     let k = Some(&key);
     let mut histories: Vec<History<'_>> = Vec::new();
     if let Some(typed) = &raw.changelog {
-        for h in &typed.histories {
-            histories.extend(changelog::history_from_raw(h, roles, k, &mut diags));
-        }
-        diags.extend(truncated_changelog(&key, typed.histories.len(), typed.total));
+        histories.extend(typed.read(roles, k, &mut diags));
+        diags.extend(truncated_changelog(&key, typed.len(), typed.total));
     }
     // Roles learned from this changelog may name fields differently.
     if !(by_id(&roles.points) && by_id(&roles.sprint)) {
