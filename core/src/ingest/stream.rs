@@ -170,6 +170,7 @@ impl<'r> Reader<'r> {
     }
 
     /// Joins a worker's range, which follows what was read here.
+    #[cfg(not(target_arch = "wasm32"))]
     fn add(&mut self, chunk: Chunk) {
         self.settle();
         match self.joined.as_deref_mut() {
