@@ -543,25 +543,21 @@ fn clean(
         }
     }
 
-    // The sprint field's entries, read typed where they have the usual
-    // shape, and those read as values after them, in input order.
+    // The sprint field's entries (read typed where they have the usual
+    // shape), then the sprints of other members, in that order.
     let mut field_sprints: Vec<Sprint> = Vec::new();
     let mut sprint_values: Vec<&Value> = Vec::new();
     let mut found_field = false;
     for id in &roles.sprint {
         if let Some(typed) = other.raw(id).and_then(sprint::field_sprints) {
-            if !sprint_values.is_empty() {
-                // Keep input order with entries already read as values.
-                for value in sprint_values.drain(..) {
-                    field_sprints.push(sprint_from_value(value)?);
-                }
-            }
             for sprint in typed {
                 field_sprints.push(sprint?);
             }
             found_field = true;
         } else if let Some(Value::Array(list)) = other.get(id) {
-            sprint_values.extend(list);
+            for value in list {
+                field_sprints.push(sprint_from_value(value)?);
+            }
             found_field = true;
         }
     }
