@@ -15,7 +15,7 @@ use super::pruned;
 use super::sprint::{sprint_from_value, sprint_report_from_value};
 use super::stream;
 use super::{Diagnostic, Error, IngestOptions};
-use crate::hash::FnvMap;
+use crate::hash::{FnvMap, FnvSet};
 use crate::model::{Dataset, Issue, Sprint, SprintId, SprintReport, StatusCategory, Team, TeamId};
 
 /// Everything an input yields.
@@ -126,7 +126,7 @@ pub(crate) struct Tally {
     categories: FnvMap<String, [u32; 3]>,
     offsets: FnvMap<i32, u32>,
     /// Every status name the issues' status histories use.
-    history_statuses: FnvMap<String, ()>,
+    history_statuses: FnvSet<String>,
 }
 
 const CATEGORIES: [StatusCategory; 3] =
@@ -158,9 +158,8 @@ impl Tally {
         let mut last: Option<&str> = None;
         for change in &issue.status_history {
             for name in change.from.iter().chain(std::iter::once(&change.to)) {
-                if last != Some(name.as_str()) && !self.history_statuses.contains_key(name.as_str())
-                {
-                    self.history_statuses.insert(name.clone(), ());
+                if last != Some(name.as_str()) && !self.history_statuses.contains(name.as_str()) {
+                    self.history_statuses.insert(name.clone());
                 }
                 last = Some(name);
             }
@@ -548,7 +547,7 @@ fn build(
             change.from.iter().chain(std::iter::once(&change.to)).for_each(&mut guess);
         }
     } else {
-        history_statuses.keys().for_each(guess);
+        history_statuses.iter().for_each(guess);
     }
     for (name, category) in guessed {
         diagnostics.push(Diagnostic::field(None, "status", format!("status `{name}` appears only in histories; its category is taken from its name: {category:?}")));
