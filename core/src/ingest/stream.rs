@@ -175,7 +175,11 @@ impl<'r> Reader<'r> {
         self.settle();
         match self.joined.as_deref_mut() {
             Some(joined) => joined.add(chunk),
-            None => self.chunk = chunk,
+            // Not joining: the range follows what this reader holds.
+            None => {
+                self.chunk.issues.extend(chunk.issues);
+                self.chunk.tally.merge(chunk.tally);
+            }
         }
     }
 
